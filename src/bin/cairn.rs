@@ -1,0 +1,296 @@
+//! The `cairn` command line: argument parsing, terminal output and exit codes, nothing else.
+//!
+//! Exit codes: 0 success, 1 an error in the user's program or arguments, 2 an internal error.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use cairn::diagnostics::{Diagnostic, codes, render};
+use cairn::export::{self, Format, Selection};
+use cairn::{Engine, SourceMap};
+
+#[derive(Parser)]
+#[command(
+    name = "cairn",
+    version,
+    about = "Cairn: a typed configuration language that compiles to YAML and JSON",
+    long_about = "Cairn evaluates programs written in the Cairn configuration language and \
+                  exports them as plain YAML or JSON.\n\n\
+                  Examples:\n  \
+                  cairn export examples/k8s-services/main.cairn\n  \
+                  cairn export app.cairn --format json -o app.json --param env=prod\n  \
+                  cairn eval app.cairn -e 'len(services)'"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// How to print diagnostics: `human` (with source excerpts) or `json` (one JSON object on
+    /// standard error, for tools).
+    #[arg(long, global = true, value_enum, default_value_t = DiagnosticsFormat::Human)]
+    diagnostics: DiagnosticsFormat,
+
+    /// When to colour diagnostics.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate a program and write its output as YAML or JSON.
+    ///
+    /// A program that declares resources exports one document per resource, in declaration
+    /// order (a multi-document YAML stream, or a JSON array); a program without resources
+    /// exports its module document (its top-level fields). `--document` exports the module
+    /// document even when there are resources.
+    Export(ExportArgs),
+    /// Evaluate a program, or one expression in its scope, and print the value.
+    Eval(EvalArgs),
+}
+
+#[derive(Args)]
+struct Common {
+    /// The Cairn file to evaluate.
+    file: PathBuf,
+
+    /// Set a parameter: `--param env=prod`. The text is read according to the parameter's
+    /// declared type; structured types take YAML or JSON. Repeatable.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    params: Vec<String>,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    common: Common,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Yaml)]
+    format: FormatArg,
+
+    /// Write to this file instead of standard output. Nothing is written when there are errors.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    output: Option<PathBuf>,
+
+    /// Export the module document even when the program declares resources.
+    #[arg(long)]
+    document: bool,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    #[command(flatten)]
+    common: Common,
+
+    /// Evaluate this expression in the program's scope instead of the whole program.
+    #[arg(long = "expr", short = 'e', value_name = "EXPR")]
+    expr: Option<String>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Yaml)]
+    format: FormatArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Yaml,
+    Json,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Yaml => Format::Yaml,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiagnosticsFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How a command ended.
+enum Failure {
+    /// Errors in the user's program or arguments (exit 1).
+    User(Vec<Diagnostic>, SourceMap),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let diagnostics = cli.diagnostics;
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let result = std::panic::catch_unwind(|| run(cli));
+    match result {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(Failure::User(diags, sources))) => {
+            report(&diags, &sources, diagnostics, color);
+            ExitCode::from(1)
+        }
+        Err(_) => {
+            let d = Diagnostic::error(codes::INTERNAL, "cairn crashed").with_help(
+                "this is a bug in Cairn; please report it with the input that caused it",
+            );
+            report(&[d], &SourceMap::new(), diagnostics, color);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn report(diags: &[Diagnostic], sources: &SourceMap, format: DiagnosticsFormat, color: bool) {
+    let mut err = std::io::stderr().lock();
+    match format {
+        DiagnosticsFormat::Json => {
+            let list: Vec<_> = diags.iter().map(|d| render::json(d, sources)).collect();
+            let _ = writeln!(err, "{}", serde_json::json!({ "diagnostics": list }));
+        }
+        DiagnosticsFormat::Human => {
+            for d in diags {
+                let _ = write!(err, "{}", render::fancy(d, sources, color));
+            }
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            if errors > 0 {
+                let _ = writeln!(
+                    err,
+                    "{errors} error{} reported",
+                    if errors == 1 { "" } else { "s" }
+                );
+            }
+        }
+    }
+}
+
+fn engine_for(common: &Common) -> Result<Engine, Failure> {
+    let mut engine = Engine::new();
+    let mut bad = Vec::new();
+    for p in &common.params {
+        match p.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                engine.param_text(name.trim(), value);
+            }
+            _ => bad.push(
+                Diagnostic::error(
+                    codes::INVALID_ARGS,
+                    format!("`--param {p}` is not of the form NAME=VALUE"),
+                )
+                .with_help("write for example `--param env=prod`"),
+            ),
+        }
+    }
+    if bad.is_empty() {
+        Ok(engine)
+    } else {
+        Err(Failure::User(bad, SourceMap::new()))
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Export(args) => {
+            let mut engine = engine_for(&args.common)?;
+            let out = engine.evaluate_file(&args.common.file);
+            if out.has_errors() {
+                return Err(Failure::User(out.diagnostics, engine.sources().clone()));
+            }
+            let selection = if args.document {
+                Selection::Document
+            } else {
+                Selection::Auto
+            };
+            let eval = cairn::eval::Evaluation {
+                document: out.document,
+                resources: out.resources,
+                diagnostics: Vec::new(),
+            };
+            let docs = export::documents(&eval, selection);
+            let text = export::render(&docs, args.format.into()).map_err(|m| {
+                Failure::User(
+                    vec![
+                        Diagnostic::error(codes::NOT_EXPORTABLE, m)
+                            .with_help("export only data: functions stay inside the program"),
+                    ],
+                    engine.sources().clone(),
+                )
+            })?;
+            emit(&text, args.output.as_deref())
+        }
+        Command::Eval(args) => {
+            let mut engine = engine_for(&args.common)?;
+            let value = match &args.expr {
+                Some(expr) => {
+                    let file = engine
+                        .load(&args.common.file)
+                        .map_err(|d| Failure::User(vec![*d], engine.sources().clone()))?;
+                    engine
+                        .evaluate_expr(file, expr)
+                        .map_err(|d| Failure::User(d, engine.sources().clone()))?
+                }
+                None => {
+                    let out = engine.evaluate_file(&args.common.file);
+                    if out.has_errors() {
+                        return Err(Failure::User(out.diagnostics, engine.sources().clone()));
+                    }
+                    out.document
+                }
+            };
+            let text = export::render(&[&value], args.format.into()).map_err(|m| {
+                Failure::User(
+                    vec![
+                        Diagnostic::error(codes::NOT_EXPORTABLE, m)
+                            .with_help("call the function to get a value"),
+                    ],
+                    engine.sources().clone(),
+                )
+            })?;
+            emit(&text, None)
+        }
+    }
+}
+
+/// Writes the output to standard output, or atomically to a file (a temporary file renamed
+/// into place, so a reader never sees half a file).
+fn emit(text: &str, output: Option<&Path>) -> Result<(), Failure> {
+    let io_err = |what: String| {
+        Failure::User(
+            vec![
+                Diagnostic::error(codes::IO, what).with_help("check the path and its permissions"),
+            ],
+            SourceMap::new(),
+        )
+    };
+    match output {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`cairn export ... | head`) is not an error worth reporting.
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+            Ok(())
+        }
+        Some(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| io_err(format!("cannot create {}: {e}", dir.display())))?;
+            }
+            let tmp = path.with_extension("cairn-tmp");
+            std::fs::write(&tmp, text)
+                .and_then(|()| std::fs::rename(&tmp, path))
+                .map_err(|e| io_err(format!("cannot write {}: {e}", path.display())))
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The registry of diagnostic codes.
+//!
+//! Codes are stable: a code is never reused for another problem, and a renamed code keeps a
+//! redirect here. `E00xx` are syntax errors, `E01xx` evaluation errors, `E02xx` export errors,
+//! `E03xx` embedding errors, `E04xx` command-line errors, `E9xxx` internal errors.
+//! docs/diagnostics.md is generated from [`ALL`] and checked by a test.
+
+/// A stable diagnostic code with a one-line title.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Code {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// A longer explanation for the docs.
+    pub explanation: &'static str,
+}
+
+macro_rules! codes {
+    ($($name:ident = $id:literal, $title:literal, $explanation:literal;)*) => {
+        $(
+            #[doc = $title]
+            pub const $name: Code = Code { id: $id, title: $title, explanation: $explanation };
+        )*
+        /// Every code, in order.
+        pub const ALL: &[Code] = &[$($name),*];
+    };
+}
+
+codes! {
+    SYNTAX = "E0001", "syntax error",
+        "The text does not follow the grammar. The message says what was expected at that point.";
+    INVALID_ESCAPE = "E0002", "invalid escape sequence",
+        "Strings know the escapes `\\n`, `\\t`, `\\r`, `\\0`, `\\\\`, `\\\"`, `\\$` and `\\u{...}`.";
+    UNTERMINATED_STRING = "E0003", "unterminated string",
+        "A string was opened with `\"` but not closed on the same line. Use `\"\"\"` for text over several lines.";
+    INT_TOO_LARGE = "E0004", "integer literal out of range",
+        "Integers are 64-bit signed: from -9223372036854775808 to 9223372036854775807.";
+    TOO_DEEP = "E0005", "nesting too deep",
+        "Brackets, braces and parentheses nest at most 256 levels deep, so that a pathological file ends in an error instead of exhausting the stack.";
+    MISPLACED_DOC = "E0006", "doc comment documents nothing",
+        "A `///` doc comment must stand right before an item, a schema member or an object entry. Use `//` for other comments.";
+    MULTILINE_STRING = "E0007", "malformed multi-line string",
+        "A multi-line string starts with `\"\"\"` followed by a line break; its lines are indented at least as far as the closing `\"\"\"`.";
+    UNKNOWN_NAME = "E0100", "unknown name",
+        "The name is not a parameter, `let` binding, function, local variable or builtin in scope.";
+    UNKNOWN_FIELD = "E0101", "unknown field",
+        "The object has no field of that name. Use `?.` or `??` when a field may be missing.";
+    INDEX_OUT_OF_BOUNDS = "E0102", "index out of bounds",
+        "A list was indexed past its end. Negative indexes are not allowed.";
+    TYPE_MISMATCH = "E0103", "wrong type of value",
+        "An operator, condition, index or builtin received a value of a type it does not accept.";
+    INT_OVERFLOW = "E0104", "integer overflow",
+        "An integer operation left the 64-bit range. Cairn never wraps around silently.";
+    DIVISION_BY_ZERO = "E0105", "division by zero",
+        "The right-hand side of `/` or `%` is zero.";
+    NOT_CALLABLE = "E0106", "not a function",
+        "Only functions, lambdas and builtins can be called.";
+    ARITY = "E0107", "wrong number of arguments",
+        "A function was called with more or fewer arguments than it declares.";
+    INVALID_ARGUMENT = "E0108", "invalid argument",
+        "A builtin received an argument it cannot work with, such as a negative count or a malformed pattern.";
+    RECURSION_LIMIT = "E0109", "recursion limit reached",
+        "Function calls nested deeper than the limit (1,000 calls). This is usually a recursion without a base case.";
+    CYCLE = "E0110", "definition depends on itself",
+        "A `let`, parameter or field refers to itself, directly or through other definitions.";
+    NULL_ACCESS = "E0111", "field or index of null",
+        "A field or index of `null` was taken. Use `?.` to get `null` instead, and `??` to supply a default.";
+    DUPLICATE_DEFINITION = "E0114", "duplicate definition",
+        "Two top-level definitions share a name. Each parameter, `let`, function, type, schema, resource and import alias needs its own name.";
+    UNKNOWN_PARAM = "E0115", "unknown parameter",
+        "A value was given (`--param`, the API) for a parameter the program does not declare.";
+    INVALID_PARAM = "E0116", "invalid or missing parameter value",
+        "A parameter without a default got no value, or its value cannot be read as the declared type.";
+    INVALID_KEY = "E0117", "invalid object key",
+        "A computed key must evaluate to a string, and a dotted key cannot pass through a value that is not an object.";
+    INVALID_SPREAD = "E0118", "invalid spread",
+        "`...` in a list takes a list; in an object it takes an object (or null, which adds nothing).";
+    DECODE = "E0120", "cannot decode",
+        "`from_json`, `from_yaml` or `base64_decode` got text that is not valid in that format.";
+    FORMAT = "E0122", "invalid format string",
+        "`format` replaces each `{}` with the next argument; the number of `{}` must match the arguments. Write `{{` and `}}` for literal braces.";
+    UNSUPPORTED = "E0124", "not supported yet",
+        "The construct parses, but this version of Cairn does not evaluate it yet.";
+    NOT_ITERABLE = "E0125", "not iterable",
+        "`for` iterates over a list (values, or index and value) or an object (keys and values).";
+    NOT_EXPORTABLE = "E0200", "value cannot be exported",
+        "Functions cannot be written to YAML or JSON, and JSON has no NaN or infinity.";
+    HOST_TYPE = "E0300", "configuration does not fit the host type",
+        "The evaluated value could not be deserialized into the Rust type the host asked for. The message names the path of the value that did not fit.";
+    IO = "E0301", "cannot read file",
+        "A source file could not be read.";
+    INVALID_ARGS = "E0400", "invalid command-line arguments",
+        "An argument to the `cairn` command is malformed.";
+    INTERNAL = "E9999", "internal error",
+        "Cairn itself failed. This is a bug; please report it with the input that caused it.";
+}
+
+/// Looks a code up by its id (`"E0100"`).
+pub fn by_id(id: &str) -> Option<Code> {
+    ALL.iter().copied().find(|c| c.id == id)
+}
+
+/// Renders the code index as Markdown (docs/diagnostics.md).
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Diagnostic codes\n\n\
+         Generated from `src/diagnostics/codes.rs` by `cargo test`; do not edit by hand.\n\n\
+         Every error and warning Cairn reports carries one of these stable codes.\n\n",
+    );
+    for c in ALL {
+        out.push_str(&format!(
+            "## {} — {}\n\n{}\n\n",
+            c.id, c.title, c.explanation
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_ordered() {
+        for w in ALL.windows(2) {
+            assert!(w[0].id < w[1].id, "{} then {}", w[0].id, w[1].id);
+        }
+    }
+}

@@ -1,0 +1,942 @@
+//! Builtin functions. Each entry holds its name, arity, a signature and a doc line (rendered into
+//! docs/language.md's builtin table by a test) and the function itself.
+//!
+//! Builtins are pure: none reads the clock, the environment, the network or files.
+
+use std::cmp::Ordering;
+use std::sync::{Arc, LazyLock};
+
+use base64::Engine as _;
+use rustc_hash::FxHashMap;
+use sha2::Digest;
+
+use super::{Evaluator, Func, FuncKind, R};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::syntax::ast::Span;
+use crate::value::{Object, Value};
+
+/// A builtin function.
+pub struct Builtin {
+    pub name: &'static str,
+    pub min_args: usize,
+    pub max_args: usize,
+    /// How to call it, like `len(x: String | List | Object) -> Int`.
+    pub signature: &'static str,
+    pub doc: &'static str,
+    pub(crate) run: fn(&mut Evaluator<'_>, &[Value], Span) -> R<Value>,
+}
+
+/// The largest list `range` builds.
+pub const MAX_RANGE: i64 = 10_000_000;
+
+macro_rules! builtin {
+    ($name:literal, $min:expr, $max:expr, $sig:literal, $doc:literal, $run:expr) => {
+        Builtin {
+            name: $name,
+            min_args: $min,
+            max_args: $max,
+            signature: $sig,
+            doc: $doc,
+            run: $run,
+        }
+    };
+}
+
+const MANY: usize = usize::MAX;
+
+/// Every builtin, in alphabetical order.
+pub static BUILTINS: &[Builtin] = &[
+    builtin!(
+        "base64_decode",
+        1,
+        1,
+        "base64_decode(s: String) -> String",
+        "Decodes standard Base64 (with padding) into UTF-8 text.",
+        base64_decode
+    ),
+    builtin!(
+        "base64_encode",
+        1,
+        1,
+        "base64_encode(s: String) -> String",
+        "Encodes the UTF-8 bytes of `s` as standard Base64 with padding.",
+        base64_encode
+    ),
+    builtin!(
+        "contains",
+        2,
+        2,
+        "contains(haystack: List | String | Object, needle) -> Bool",
+        "Whether a list has an element equal to `needle`, a string has the substring `needle`, or an object has the key `needle`.",
+        contains
+    ),
+    builtin!(
+        "ends_with",
+        2,
+        2,
+        "ends_with(s: String, suffix: String) -> Bool",
+        "Whether `s` ends with `suffix`.",
+        ends_with
+    ),
+    builtin!(
+        "flatten",
+        1,
+        1,
+        "flatten(xs: List) -> List",
+        "Splices the elements of nested lists one level deep: `flatten([[1], [2, 3], 4])` is `[1, 2, 3, 4]`.",
+        flatten
+    ),
+    builtin!(
+        "format",
+        1,
+        MANY,
+        "format(template: String, args...) -> String",
+        "Replaces each `{}` in `template` with the next argument as text; `{{` and `}}` are literal braces.",
+        format
+    ),
+    builtin!(
+        "from_json",
+        1,
+        1,
+        "from_json(s: String) -> Any",
+        "Parses JSON text into a value.",
+        from_json
+    ),
+    builtin!(
+        "from_yaml",
+        1,
+        1,
+        "from_yaml(s: String) -> Any",
+        "Parses one YAML document (YAML 1.2 core schema) into a value.",
+        from_yaml
+    ),
+    builtin!(
+        "join",
+        2,
+        2,
+        "join(xs: List, separator: String) -> String",
+        "Joins the elements, as text, with `separator` between them.",
+        join
+    ),
+    builtin!(
+        "keys",
+        1,
+        1,
+        "keys(o: Object) -> [String]",
+        "The keys of an object, in order.",
+        keys
+    ),
+    builtin!(
+        "len",
+        1,
+        1,
+        "len(x: String | List | Object) -> Int",
+        "The number of characters of a string, elements of a list or fields of an object.",
+        len
+    ),
+    builtin!(
+        "lower",
+        1,
+        1,
+        "lower(s: String) -> String",
+        "`s` in lower case.",
+        lower
+    ),
+    builtin!(
+        "max",
+        1,
+        MANY,
+        "max(xs: List) -> Any | max(a, b, ...) -> Any",
+        "The largest of the numbers or strings given as one list or as several arguments.",
+        max
+    ),
+    builtin!(
+        "merge",
+        1,
+        MANY,
+        "merge(a: Object, b: Object, ...) -> Object",
+        "Deep-merges objects left to right: nested objects merge, anything else in a later object replaces the earlier value; `null` arguments are skipped.",
+        merge
+    ),
+    builtin!(
+        "min",
+        1,
+        MANY,
+        "min(xs: List) -> Any | min(a, b, ...) -> Any",
+        "The smallest of the numbers or strings given as one list or as several arguments.",
+        min
+    ),
+    builtin!(
+        "range",
+        1,
+        3,
+        "range(end: Int) | range(start: Int, end: Int, step: Int = 1) -> [Int]",
+        "The integers from `start` (default 0) up to but not including `end`, counting by `step`.",
+        range
+    ),
+    builtin!(
+        "replace",
+        3,
+        3,
+        "replace(s: String, from: String, to: String) -> String",
+        "Replaces every occurrence of `from` in `s` with `to`.",
+        replace
+    ),
+    builtin!(
+        "sha256",
+        1,
+        1,
+        "sha256(s: String) -> String",
+        "The SHA-256 digest of the UTF-8 bytes of `s`, as lower-case hex.",
+        sha256
+    ),
+    builtin!(
+        "sort",
+        1,
+        1,
+        "sort(xs: List) -> List",
+        "The elements in ascending order (numbers, strings or booleans; stable).",
+        sort
+    ),
+    builtin!(
+        "sort_by",
+        2,
+        2,
+        "sort_by(xs: List, key: fn(x) -> Any) -> List",
+        "The elements ordered by `key(x)` (stable).",
+        sort_by
+    ),
+    builtin!(
+        "split",
+        2,
+        2,
+        "split(s: String, separator: String) -> [String]",
+        "Splits `s` at every `separator`; an empty separator splits into characters.",
+        split
+    ),
+    builtin!(
+        "starts_with",
+        2,
+        2,
+        "starts_with(s: String, prefix: String) -> Bool",
+        "Whether `s` starts with `prefix`.",
+        starts_with
+    ),
+    builtin!(
+        "sum",
+        1,
+        1,
+        "sum(xs: List) -> Int | Float",
+        "The sum of a list of numbers; 0 for an empty list.",
+        sum
+    ),
+    builtin!(
+        "to_float",
+        1,
+        1,
+        "to_float(x: Int | Float | String) -> Float",
+        "`x` as a Float; a string must hold a number.",
+        to_float
+    ),
+    builtin!(
+        "to_int",
+        1,
+        1,
+        "to_int(x: Int | Float | String) -> Int",
+        "`x` as an Int; a float is truncated toward zero; a string must hold an integer.",
+        to_int
+    ),
+    builtin!(
+        "to_json",
+        1,
+        2,
+        "to_json(x: Any, indent: Int = 0) -> String",
+        "`x` as JSON text: compact, or pretty-printed with `indent` spaces.",
+        to_json
+    ),
+    builtin!(
+        "to_string",
+        1,
+        1,
+        "to_string(x: Any) -> String",
+        "`x` as text, as interpolation shows it: strings unchanged, lists and objects as compact JSON.",
+        to_string
+    ),
+    builtin!(
+        "to_yaml",
+        1,
+        1,
+        "to_yaml(x: Any) -> String",
+        "`x` as a YAML document, in the same layout `cairn export` writes.",
+        to_yaml
+    ),
+    builtin!(
+        "trim",
+        1,
+        1,
+        "trim(s: String) -> String",
+        "`s` without leading and trailing white space.",
+        trim
+    ),
+    builtin!(
+        "type_of",
+        1,
+        1,
+        "type_of(x: Any) -> String",
+        "The name of the value's type: `Null`, `Bool`, `Int`, `Float`, `String`, `List`, `Object` or `Function`.",
+        type_of
+    ),
+    builtin!(
+        "unique",
+        1,
+        1,
+        "unique(xs: List) -> List",
+        "The elements without repeats, keeping the first of each.",
+        unique
+    ),
+    builtin!(
+        "upper",
+        1,
+        1,
+        "upper(s: String) -> String",
+        "`s` in upper case.",
+        upper
+    ),
+    builtin!(
+        "values",
+        1,
+        1,
+        "values(o: Object) -> List",
+        "The values of an object, in key order.",
+        values
+    ),
+    builtin!(
+        "zip",
+        2,
+        2,
+        "zip(a: List, b: List) -> List",
+        "Pairs up elements: `zip([1, 2], [\"a\", \"b\"])` is `[[1, \"a\"], [2, \"b\"]]`; stops at the shorter list.",
+        zip
+    ),
+];
+
+static TABLE: LazyLock<FxHashMap<&'static str, Arc<Func>>> = LazyLock::new(|| {
+    BUILTINS
+        .iter()
+        .map(|b| {
+            (
+                b.name,
+                Arc::new(Func {
+                    kind: FuncKind::Builtin(b),
+                }),
+            )
+        })
+        .collect()
+});
+
+pub(crate) fn lookup(name: &str) -> Option<&'static Arc<Func>> {
+    TABLE.get(name)
+}
+
+fn bad(ev: &Evaluator<'_>, span: Span, code: codes::Code, msg: String) -> Box<Diagnostic> {
+    Box::new(Diagnostic::error(code, msg).at(ev.file(), span, ""))
+}
+
+fn type_err(
+    ev: &Evaluator<'_>,
+    span: Span,
+    func: &str,
+    what: &str,
+    got: &Value,
+) -> Box<Diagnostic> {
+    bad(
+        ev,
+        span,
+        codes::TYPE_MISMATCH,
+        format!("`{func}` expects {what}, found {}", got.type_name()),
+    )
+}
+
+fn str_arg<'a>(ev: &Evaluator<'_>, span: Span, func: &str, v: &'a Value) -> R<&'a str> {
+    v.as_str()
+        .ok_or_else(|| type_err(ev, span, func, "a String", v))
+}
+
+fn list_arg<'a>(ev: &Evaluator<'_>, span: Span, func: &str, v: &'a Value) -> R<&'a [Value]> {
+    v.as_list()
+        .ok_or_else(|| type_err(ev, span, func, "a List", v))
+}
+
+fn obj_arg<'a>(ev: &Evaluator<'_>, span: Span, func: &str, v: &'a Value) -> R<&'a Object> {
+    v.as_object()
+        .ok_or_else(|| type_err(ev, span, func, "an Object", v))
+}
+
+fn int_arg(ev: &Evaluator<'_>, span: Span, func: &str, v: &Value) -> R<i64> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        other => Err(type_err(ev, span, func, "an Int", other)),
+    }
+}
+
+fn len(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let n = match &a[0] {
+        Value::Str(s) => s.chars().count(),
+        Value::List(l) => l.len(),
+        Value::Object(o) => o.len(),
+        other => return Err(type_err(ev, span, "len", "a String, List or Object", other)),
+    };
+    Ok(Value::Int(n as i64))
+}
+
+fn keys(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let o = obj_arg(ev, span, "keys", &a[0])?;
+    Ok(Value::list(
+        o.keys().map(|k| Value::Str(k.clone())).collect(),
+    ))
+}
+
+fn values(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let o = obj_arg(ev, span, "values", &a[0])?;
+    Ok(Value::list(o.values().cloned().collect()))
+}
+
+fn range(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let (start, end, step) = match a {
+        [end] => (0, int_arg(ev, span, "range", end)?, 1),
+        [start, end] => (
+            int_arg(ev, span, "range", start)?,
+            int_arg(ev, span, "range", end)?,
+            1,
+        ),
+        [start, end, step, ..] => (
+            int_arg(ev, span, "range", start)?,
+            int_arg(ev, span, "range", end)?,
+            int_arg(ev, span, "range", step)?,
+        ),
+        [] => (0, 0, 1),
+    };
+    if step == 0 {
+        return Err(bad(
+            ev,
+            span,
+            codes::INVALID_ARGUMENT,
+            "`range` step cannot be 0".into(),
+        ));
+    }
+    let (lo, hi, by) = (i128::from(start), i128::from(end), i128::from(step));
+    let count = if by > 0 && hi > lo {
+        (hi - lo + by - 1) / by
+    } else if by < 0 && lo > hi {
+        (lo - hi - by - 1) / -by
+    } else {
+        0
+    };
+    if count > MAX_RANGE as i128 {
+        return Err(bad(
+            ev,
+            span,
+            codes::INVALID_ARGUMENT,
+            format!("`range` would build {count} elements; the limit is {MAX_RANGE}"),
+        ));
+    }
+    let mut out = Vec::with_capacity(count as usize);
+    let mut i = start;
+    while (step > 0 && i < end) || (step < 0 && i > end) {
+        out.push(Value::Int(i));
+        match i.checked_add(step) {
+            Some(n) => i = n,
+            None => break,
+        }
+    }
+    Ok(Value::list(out))
+}
+
+fn contains(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    Ok(Value::Bool(match (&a[0], &a[1]) {
+        (Value::List(l), needle) => l.iter().any(|x| x == needle),
+        (Value::Str(s), Value::Str(n)) => s.contains(&**n),
+        (Value::Object(o), Value::Str(k)) => o.contains_key(&**k),
+        (Value::Str(_) | Value::Object(_), other) => {
+            return Err(type_err(ev, span, "contains", "a String needle", other));
+        }
+        (other, _) => {
+            return Err(type_err(
+                ev,
+                span,
+                "contains",
+                "a List, String or Object",
+                other,
+            ));
+        }
+    }))
+}
+
+fn upper(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    Ok(Value::from(
+        str_arg(ev, span, "upper", &a[0])?.to_uppercase(),
+    ))
+}
+
+fn lower(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    Ok(Value::from(
+        str_arg(ev, span, "lower", &a[0])?.to_lowercase(),
+    ))
+}
+
+fn trim(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    Ok(Value::str(str_arg(ev, span, "trim", &a[0])?.trim()))
+}
+
+fn split(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let s = str_arg(ev, span, "split", &a[0])?;
+    let sep = str_arg(ev, span, "split", &a[1])?;
+    let parts: Vec<Value> = if sep.is_empty() {
+        s.chars().map(|c| Value::from(c.to_string())).collect()
+    } else {
+        s.split(sep).map(Value::str).collect()
+    };
+    Ok(Value::list(parts))
+}
+
+fn join(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let items = list_arg(ev, span, "join", &a[0])?;
+    let sep = str_arg(ev, span, "join", &a[1])?;
+    let mut out = String::new();
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        ev.append_string(&mut out, v, span)?;
+    }
+    Ok(Value::from(out))
+}
+
+fn replace(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let s = str_arg(ev, span, "replace", &a[0])?;
+    let from = str_arg(ev, span, "replace", &a[1])?;
+    let to = str_arg(ev, span, "replace", &a[2])?;
+    if from.is_empty() {
+        return Err(bad(
+            ev,
+            span,
+            codes::INVALID_ARGUMENT,
+            "`replace` cannot replace the empty string".into(),
+        ));
+    }
+    Ok(Value::from(s.replace(from, to)))
+}
+
+fn starts_with(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let s = str_arg(ev, span, "starts_with", &a[0])?;
+    let p = str_arg(ev, span, "starts_with", &a[1])?;
+    Ok(Value::Bool(s.starts_with(p)))
+}
+
+fn ends_with(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let s = str_arg(ev, span, "ends_with", &a[0])?;
+    let p = str_arg(ev, span, "ends_with", &a[1])?;
+    Ok(Value::Bool(s.ends_with(p)))
+}
+
+fn to_string(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    if let Value::Str(_) = &a[0] {
+        return Ok(a[0].clone());
+    }
+    let mut out = String::new();
+    ev.append_string(&mut out, &a[0], span)?;
+    Ok(Value::from(out))
+}
+
+fn format(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let template = str_arg(ev, span, "format", &a[0])?;
+    let args = &a[1..];
+    let mut out = String::with_capacity(template.len());
+    let mut next = 0;
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' if chars.peek() == Some(&'}') => {
+                chars.next();
+                let Some(v) = args.get(next) else {
+                    return Err(bad(
+                        ev,
+                        span,
+                        codes::FORMAT,
+                        format!(
+                            "the template has more `{{}}` than the {} argument(s) given",
+                            args.len()
+                        ),
+                    ));
+                };
+                ev.append_string(&mut out, v, span)?;
+                next += 1;
+            }
+            '{' | '}' => {
+                return Err(bad(
+                    ev,
+                    span,
+                    codes::FORMAT,
+                    format!("unmatched `{c}` in the template; write `{c}{c}` for a literal brace"),
+                ));
+            }
+            c => out.push(c),
+        }
+    }
+    if next < args.len() {
+        return Err(bad(
+            ev,
+            span,
+            codes::FORMAT,
+            format!(
+                "{} argument(s) given but the template uses only {next}",
+                args.len()
+            ),
+        ));
+    }
+    Ok(Value::from(out))
+}
+
+fn to_json(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let indent = match a.get(1) {
+        Some(v) => {
+            let n = int_arg(ev, span, "to_json", v)?;
+            if !(0..=16).contains(&n) {
+                return Err(bad(
+                    ev,
+                    span,
+                    codes::INVALID_ARGUMENT,
+                    format!("indent must be 0 to 16, found {n}"),
+                ));
+            }
+            (n > 0).then_some(n as usize)
+        }
+        None => None,
+    };
+    crate::export::json::to_string(&a[0], indent)
+        .map(Value::from)
+        .map_err(|m| bad(ev, span, codes::NOT_EXPORTABLE, m))
+}
+
+fn to_yaml(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    crate::export::yaml::to_string(&a[0])
+        .map(Value::from)
+        .map_err(|m| bad(ev, span, codes::NOT_EXPORTABLE, m))
+}
+
+fn from_json(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let s = str_arg(ev, span, "from_json", &a[0])?;
+    serde_json::from_str::<Value>(s)
+        .map_err(|e| bad(ev, span, codes::DECODE, format!("invalid JSON: {e}")))
+}
+
+fn from_yaml(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let s = str_arg(ev, span, "from_yaml", &a[0])?;
+    serde_yaml_ng::from_str::<Value>(s)
+        .map_err(|e| bad(ev, span, codes::DECODE, format!("invalid YAML: {e}")))
+}
+
+fn merge(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let mut out: Option<Value> = None;
+    for v in a {
+        match v {
+            Value::Null => {}
+            Value::Object(_) => {
+                out = Some(match out {
+                    None => v.clone(),
+                    Some(acc) => deep_merge(acc, v),
+                });
+            }
+            other => return Err(type_err(ev, span, "merge", "Objects", other)),
+        }
+    }
+    Ok(out.unwrap_or_else(Value::empty_object))
+}
+
+/// `b` merged into `a`: objects merge key by key, anything else in `b` wins.
+pub(crate) fn deep_merge(a: Value, b: &Value) -> Value {
+    match (a, b) {
+        (Value::Object(mut ao), Value::Object(bo)) => {
+            let target = Arc::make_mut(&mut ao);
+            for (k, bv) in bo.iter() {
+                let merged = match target.get(k) {
+                    Some(av @ Value::Object(_)) if matches!(bv, Value::Object(_)) => {
+                        deep_merge(av.clone(), bv)
+                    }
+                    _ => bv.clone(),
+                };
+                target.insert(k.clone(), merged);
+            }
+            Value::Object(ao)
+        }
+        (_, b) => b.clone(),
+    }
+}
+
+/// The arguments of min/max: one list, or the arguments themselves.
+fn extremum(ev: &Evaluator<'_>, a: &[Value], span: Span, func: &str, want: Ordering) -> R<Value> {
+    let items: &[Value] = match a {
+        [Value::List(l)] => l,
+        [one] => {
+            return Err(type_err(
+                ev,
+                span,
+                func,
+                "a List (or several arguments)",
+                one,
+            ));
+        }
+        many => many,
+    };
+    let Some(first) = items.first() else {
+        return Err(bad(
+            ev,
+            span,
+            codes::INVALID_ARGUMENT,
+            format!("`{func}` of an empty list"),
+        ));
+    };
+    let mut best = first;
+    for v in &items[1..] {
+        match v.compare(best) {
+            Some(o) if o == want => best = v,
+            Some(_) => {}
+            None => {
+                return Err(bad(
+                    ev,
+                    span,
+                    codes::TYPE_MISMATCH,
+                    format!(
+                        "`{func}` cannot compare {} with {}",
+                        v.type_name(),
+                        best.type_name()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(best.clone())
+}
+
+fn min(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    extremum(ev, a, span, "min", Ordering::Less)
+}
+
+fn max(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    extremum(ev, a, span, "max", Ordering::Greater)
+}
+
+fn sum(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let items = list_arg(ev, span, "sum", &a[0])?;
+    let mut acc = Value::Int(0);
+    for v in items {
+        acc = match (&acc, v) {
+            (Value::Int(x), Value::Int(y)) => match x.checked_add(*y) {
+                Some(s) => Value::Int(s),
+                None => {
+                    return Err(bad(
+                        ev,
+                        span,
+                        codes::INT_OVERFLOW,
+                        "overflow in `sum`".into(),
+                    ));
+                }
+            },
+            (Value::Int(x), Value::Float(y)) => Value::Float(*x as f64 + y),
+            (Value::Float(x), Value::Int(y)) => Value::Float(x + *y as f64),
+            (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
+            (_, other) => {
+                return Err(type_err(
+                    ev,
+                    span,
+                    "sum",
+                    "a list of numbers, with an element that is",
+                    other,
+                ));
+            }
+        };
+    }
+    Ok(acc)
+}
+
+fn sorted_by_keys(
+    ev: &Evaluator<'_>,
+    span: Span,
+    func: &str,
+    items: &[Value],
+    keys: &[Value],
+) -> R<Value> {
+    let mut idx: Vec<usize> = (0..items.len()).collect();
+    let mut failed: Option<(String, String)> = None;
+    idx.sort_by(|&i, &j| match keys[i].compare(&keys[j]) {
+        Some(o) => o,
+        None => {
+            if failed.is_none() {
+                failed = Some((
+                    keys[i].type_name().to_string(),
+                    keys[j].type_name().to_string(),
+                ));
+            }
+            Ordering::Equal
+        }
+    });
+    if let Some((a, b)) = failed {
+        return Err(bad(
+            ev,
+            span,
+            codes::TYPE_MISMATCH,
+            format!("`{func}` cannot compare {a} with {b}"),
+        ));
+    }
+    Ok(Value::list(
+        idx.into_iter().map(|i| items[i].clone()).collect(),
+    ))
+}
+
+fn sort(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let items = list_arg(ev, span, "sort", &a[0])?;
+    sorted_by_keys(ev, span, "sort", items, items)
+}
+
+fn sort_by(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let items = list_arg(ev, span, "sort_by", &a[0])?.to_vec();
+    let mut keys = Vec::with_capacity(items.len());
+    for v in &items {
+        keys.push(ev.call(&a[1], vec![v.clone()], span, span)?);
+    }
+    sorted_by_keys(ev, span, "sort_by", &items, &keys)
+}
+
+fn unique(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let items = list_arg(ev, span, "unique", &a[0])?;
+    let mut out: Vec<Value> = Vec::new();
+    for v in items {
+        if !out.contains(v) {
+            out.push(v.clone());
+        }
+    }
+    Ok(Value::list(out))
+}
+
+fn flatten(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let items = list_arg(ev, span, "flatten", &a[0])?;
+    let mut out = Vec::new();
+    for v in items {
+        match v {
+            Value::List(inner) => out.extend(inner.iter().cloned()),
+            other => out.push(other.clone()),
+        }
+    }
+    Ok(Value::list(out))
+}
+
+fn zip(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let x = list_arg(ev, span, "zip", &a[0])?;
+    let y = list_arg(ev, span, "zip", &a[1])?;
+    Ok(Value::list(
+        x.iter()
+            .zip(y.iter())
+            .map(|(p, q)| Value::list(vec![p.clone(), q.clone()]))
+            .collect(),
+    ))
+}
+
+fn base64_encode(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let s = str_arg(ev, span, "base64_encode", &a[0])?;
+    Ok(Value::from(
+        base64::engine::general_purpose::STANDARD.encode(s.as_bytes()),
+    ))
+}
+
+fn base64_decode(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let s = str_arg(ev, span, "base64_decode", &a[0])?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .map_err(|e| bad(ev, span, codes::DECODE, format!("invalid Base64: {e}")))?;
+    String::from_utf8(bytes).map(Value::from).map_err(|_| {
+        bad(
+            ev,
+            span,
+            codes::DECODE,
+            "the decoded bytes are not UTF-8 text".into(),
+        )
+    })
+}
+
+fn sha256(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    let s = str_arg(ev, span, "sha256", &a[0])?;
+    let digest = sha2::Sha256::digest(s.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    Ok(Value::from(hex))
+}
+
+fn to_int(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    match &a[0] {
+        Value::Int(i) => Ok(Value::Int(*i)),
+        Value::Float(x) if x.is_finite() && x.abs() < 9.2e18 => Ok(Value::Int(x.trunc() as i64)),
+        Value::Float(x) => Err(bad(
+            ev,
+            span,
+            codes::INT_OVERFLOW,
+            format!("{x} does not fit in an Int"),
+        )),
+        Value::Str(s) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| {
+            bad(
+                ev,
+                span,
+                codes::INVALID_ARGUMENT,
+                format!("{s:?} is not an integer"),
+            )
+        }),
+        other => Err(type_err(
+            ev,
+            span,
+            "to_int",
+            "an Int, Float or String",
+            other,
+        )),
+    }
+}
+
+fn to_float(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+    match &a[0] {
+        Value::Int(i) => Ok(Value::Float(*i as f64)),
+        Value::Float(x) => Ok(Value::Float(*x)),
+        Value::Str(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Value::Float)
+            .ok_or_else(|| {
+                bad(
+                    ev,
+                    span,
+                    codes::INVALID_ARGUMENT,
+                    format!("{s:?} is not a number"),
+                )
+            }),
+        other => Err(type_err(
+            ev,
+            span,
+            "to_float",
+            "an Int, Float or String",
+            other,
+        )),
+    }
+}
+
+fn type_of(_ev: &mut Evaluator<'_>, a: &[Value], _span: Span) -> R<Value> {
+    Ok(Value::str(a[0].type_name()))
+}

@@ -1,0 +1,1449 @@
+//! Evaluation: a module's AST to values and declared resources.
+//!
+//! Evaluation is pure and deterministic: no clock, no network, no environment, no file access.
+//! Top-level names (`param`, `let`, `fn`, resource ids) are resolved lazily and memoized, so
+//! their order in the file does not matter and a definition that depends on itself is reported
+//! as a cycle. Top-level items are evaluated one by one: an error in one item is reported and
+//! the others still produce their fields and resources (partial success).
+//!
+//! Invariant: recursion is bounded. Function calls stop at [`MAX_CALL_DEPTH`], expression trees
+//! are at most `syntax::MAX_EXPR_DEPTH` deep, and the evaluator grows its stack on the heap when
+//! it runs low, so no input can overflow the native stack.
+
+mod builtins;
+mod env;
+mod ops;
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use rustc_hash::FxHashMap;
+
+pub use builtins::{BUILTINS, Builtin};
+pub use env::Env;
+
+use crate::diagnostics::{Diagnostic, codes, did_you_mean};
+use crate::source::FileId;
+use crate::syntax::ast::*;
+use crate::value::{Object, Value};
+
+/// The deepest chain of function calls before evaluation stops with a diagnostic.
+pub const MAX_CALL_DEPTH: usize = 1000;
+
+pub(crate) type R<T> = Result<T, Box<Diagnostic>>;
+
+/// A function value: a closure over its defining scope, or a builtin.
+pub struct Func {
+    pub(crate) kind: FuncKind,
+}
+
+pub(crate) enum FuncKind {
+    Closure { def: Arc<FnDef>, env: Env },
+    Builtin(&'static Builtin),
+}
+
+impl Func {
+    /// A short description, like `fn labels(s)` or `builtin len`.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            FuncKind::Closure { def, .. } => {
+                let params: Vec<&str> = def.params.iter().map(|p| &*p.name.name).collect();
+                match &def.name {
+                    Some(n) => format!("fn {}({})", n.name, params.join(", ")),
+                    None => format!("fn({})", params.join(", ")),
+                }
+            }
+            FuncKind::Builtin(b) => format!("builtin {}", b.name),
+        }
+    }
+}
+
+/// A value supplied for a `param`.
+#[derive(Clone, Debug)]
+pub enum ParamValue {
+    /// Text from the command line or the environment, read according to the declared type.
+    Text(String),
+    /// A value from a host program, used as it is.
+    Value(Value),
+}
+
+/// A resource declared by a module, evaluated.
+#[derive(Clone, Debug)]
+pub struct ResourceInstance {
+    /// The resource type as written, like `k8s.Deployment`.
+    pub type_path: String,
+    /// The id after `resource`.
+    pub name: Name,
+    /// The key of a keyed resource (`resource deploy[s.name]`), as a string.
+    pub key: Option<Name>,
+    /// The evaluated body.
+    pub body: Value,
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl ResourceInstance {
+    /// `id` or `id["key"]`.
+    pub fn address(&self) -> String {
+        match &self.key {
+            Some(k) => format!("{}[{:?}]", self.name, k),
+            None => self.name.to_string(),
+        }
+    }
+}
+
+/// What evaluating a module produced; `diagnostics` lists what failed.
+#[derive(Clone, Debug, Default)]
+pub struct Evaluation {
+    /// The module document: the object of top-level fields.
+    pub document: Value,
+    pub resources: Vec<ResourceInstance>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+enum GlobalKind<'m> {
+    Let(&'m LetDecl),
+    Param(&'m Param),
+    Fn(&'m Arc<FnDef>),
+    Type,
+    Import,
+    /// A resource id; the top-level items that declare it.
+    Resource {
+        keyed: bool,
+        items: Vec<usize>,
+    },
+}
+
+struct GlobalDef<'m> {
+    kind: GlobalKind<'m>,
+    span: Span,
+}
+
+enum Slot {
+    Pending,
+    InProgress,
+    Done(Value),
+    Failed,
+}
+
+#[derive(Default)]
+struct ItemOutput {
+    fields: Vec<(Vec<Name>, Value, Span)>,
+    resources: Vec<ResourceInstance>,
+}
+
+enum ItemState {
+    Pending,
+    InProgress,
+    Done(Arc<ItemOutput>),
+    Failed,
+}
+
+pub(crate) struct Evaluator<'m> {
+    module: &'m Module,
+    file: FileId,
+    names: FxHashMap<Name, usize>,
+    defs: Vec<GlobalDef<'m>>,
+    slots: Vec<Slot>,
+    items: Vec<ItemState>,
+    params: &'m IndexMap<String, ParamValue>,
+    depth: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Evaluates a parsed module with the given parameter values.
+pub fn evaluate(module: &Module, params: &IndexMap<String, ParamValue>) -> Evaluation {
+    let mut ev = Evaluator::new(module, params);
+    ev.run()
+}
+
+/// Evaluates `expr` in the scope of `module` (for `cairn eval -e`).
+pub fn evaluate_expr(
+    module: &Module,
+    params: &IndexMap<String, ParamValue>,
+    expr: &Expr,
+) -> Result<Value, Vec<Diagnostic>> {
+    let mut ev = Evaluator::new(module, params);
+    if !ev.diagnostics.is_empty() {
+        return Err(ev.diagnostics);
+    }
+    ev.eval(expr, &Env::new()).map_err(|d| vec![*d])
+}
+
+impl<'m> Evaluator<'m> {
+    fn new(module: &'m Module, params: &'m IndexMap<String, ParamValue>) -> Evaluator<'m> {
+        let mut ev = Evaluator {
+            module,
+            file: module.file,
+            names: FxHashMap::default(),
+            defs: Vec::new(),
+            slots: Vec::new(),
+            items: module.items.iter().map(|_| ItemState::Pending).collect(),
+            params,
+            depth: 0,
+            diagnostics: Vec::new(),
+        };
+        ev.collect_globals();
+        ev.check_params();
+        ev
+    }
+
+    fn error(&self, code: codes::Code, message: impl Into<String>, span: Span) -> Box<Diagnostic> {
+        Box::new(Diagnostic::error(code, message).at(self.file, span, ""))
+    }
+
+    fn define(&mut self, name: &Ident, kind: GlobalKind<'m>) {
+        if let Some(&prev) = self.names.get(&name.name) {
+            if let (
+                GlobalKind::Resource { keyed, items },
+                GlobalKind::Resource {
+                    items: new_items, ..
+                },
+            ) = (&mut self.defs[prev].kind, &kind)
+                && *keyed
+            {
+                items.extend(new_items);
+                return;
+            }
+            let prev_span = self.defs[prev].span;
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_DEFINITION,
+                    format!("`{}` is defined twice", name.name),
+                )
+                .at(self.file, name.span, "defined again here")
+                .also(self.file, prev_span, "first defined here")
+                .with_help("rename one of them"),
+            );
+            return;
+        }
+        self.names.insert(name.name.clone(), self.defs.len());
+        self.defs.push(GlobalDef {
+            kind,
+            span: name.span,
+        });
+        self.slots.push(Slot::Pending);
+    }
+
+    fn collect_globals(&mut self) {
+        let module = self.module;
+        for (index, item) in module.items.iter().enumerate() {
+            match &item.kind {
+                ItemKind::Let(d) => self.define(&d.name, GlobalKind::Let(d)),
+                ItemKind::Param(p) => self.define(&p.name, GlobalKind::Param(p)),
+                ItemKind::Fn(f) => {
+                    if let Some(name) = &f.name {
+                        self.define(name, GlobalKind::Fn(f));
+                    }
+                }
+                ItemKind::Type(t) => self.define(&t.name, GlobalKind::Type),
+                ItemKind::Schema(s) => self.define(&s.name, GlobalKind::Type),
+                ItemKind::Import(i) => {
+                    let alias = i.alias.clone().or_else(|| match &i.target {
+                        ImportTarget::Std(path) => path.last().cloned(),
+                        ImportTarget::Path { .. } => None,
+                    });
+                    if let Some(alias) = alias {
+                        self.define(&alias, GlobalKind::Import);
+                    }
+                }
+                ItemKind::Resource(_) | ItemKind::For(_) | ItemKind::If(_) => {
+                    let mut found = Vec::new();
+                    collect_resources(std::slice::from_ref(item), false, &mut found);
+                    for (ident, keyed) in found {
+                        self.define(
+                            &ident,
+                            GlobalKind::Resource {
+                                keyed,
+                                items: vec![index],
+                            },
+                        );
+                    }
+                }
+                ItemKind::Field(_) | ItemKind::Error => {}
+            }
+        }
+    }
+
+    fn check_params(&mut self) {
+        let declared: Vec<&str> = self
+            .module
+            .items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ItemKind::Param(p) => Some(&*p.name.name),
+                _ => None,
+            })
+            .collect();
+        for name in self.params.keys() {
+            if !declared.contains(&name.as_str()) {
+                let mut d = Diagnostic::error(
+                    codes::UNKNOWN_PARAM,
+                    format!("the program has no parameter `{name}`"),
+                );
+                d = match did_you_mean(name, declared.iter().copied()) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None if declared.is_empty() => {
+                        d.with_help("the program declares no parameters")
+                    }
+                    None => d.with_help(format!("declared parameters: {}", declared.join(", "))),
+                };
+                self.diagnostics.push(d);
+            }
+        }
+    }
+
+    fn run(&mut self) -> Evaluation {
+        let module = self.module;
+        // Force every top-level definition so its errors are reported even when unused.
+        for (index, item) in module.items.iter().enumerate() {
+            let name = match &item.kind {
+                ItemKind::Let(d) => Some(&d.name),
+                ItemKind::Param(p) => Some(&p.name),
+                _ => None,
+            };
+            if let Some(name) = name {
+                if let Some(&g) = self.names.get(&name.name)
+                    && self.defs[g].span == name.span
+                    && let Err(d) = self.global(g, name.span)
+                    && !is_already_reported(&d)
+                {
+                    self.diagnostics.push(*d);
+                }
+                continue;
+            }
+            if let Err(d) = self.item(index)
+                && !is_already_reported(&d)
+            {
+                self.diagnostics.push(*d);
+            }
+        }
+        let mut document = Object::default();
+        let mut resources: Vec<ResourceInstance> = Vec::new();
+        let mut seen: FxHashMap<(Name, Option<Name>), Span> = FxHashMap::default();
+        for state in &self.items {
+            let ItemState::Done(out) = state else {
+                continue;
+            };
+            for (path, value, span) in &out.fields {
+                if let Err(at) = set_path(&mut document, path, value.clone()) {
+                    self.diagnostics.push(*self.path_conflict(path, at, *span));
+                }
+            }
+            for r in &out.resources {
+                let id = (r.name.clone(), r.key.clone());
+                if let Some(first) = seen.get(&id) {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::DUPLICATE_DEFINITION,
+                            format!("resource `{}` is declared twice", r.address()),
+                        )
+                        .at(self.file, r.span, "declared again here")
+                        .also(self.file, *first, "first declared here")
+                        .with_help("each resource needs its own id, or a key that differs (`resource id[key]: ...`)"),
+                    );
+                    continue;
+                }
+                seen.insert(id, r.span);
+                resources.push(r.clone());
+            }
+        }
+        let mut diagnostics = std::mem::take(&mut self.diagnostics);
+        crate::diagnostics::sort(&mut diagnostics);
+        Evaluation {
+            document: Value::object(document),
+            resources,
+            diagnostics,
+        }
+    }
+
+    fn path_conflict(&self, path: &[Name], at: usize, span: Span) -> Box<Diagnostic> {
+        let prefix: Vec<&str> = path[..=at].iter().map(|n| &**n).collect();
+        Box::new(
+            Diagnostic::error(
+                codes::INVALID_KEY,
+                format!(
+                    "`{}` is not an object, so `{}` cannot be set inside it",
+                    prefix.join("."),
+                    path.iter().map(|n| &**n).collect::<Vec<_>>().join(".")
+                ),
+            )
+            .at(
+                self.file,
+                span,
+                "sets a field inside a value that is not an object",
+            )
+            .with_help("remove the earlier value, or make it an object"),
+        )
+    }
+
+    /// Evaluates top-level item `index` once; later calls reuse the result.
+    fn item(&mut self, index: usize) -> R<Arc<ItemOutput>> {
+        match &self.items[index] {
+            ItemState::Done(out) => return Ok(out.clone()),
+            ItemState::Failed => return Err(already_reported()),
+            ItemState::InProgress => {
+                let span = self.module.items[index].span;
+                return Err(self
+                    .error(codes::CYCLE, "a resource refers to itself", span)
+                    .map_help("a resource cannot use its own attributes or those of a resource that depends on it"));
+            }
+            ItemState::Pending => {}
+        }
+        self.items[index] = ItemState::InProgress;
+        let module = self.module;
+        let mut out = ItemOutput::default();
+        match self.exec_items(
+            std::slice::from_ref(&module.items[index]),
+            &Env::new(),
+            false,
+            &mut out,
+        ) {
+            Ok(()) => {
+                let out = Arc::new(out);
+                self.items[index] = ItemState::Done(out.clone());
+                Ok(out)
+            }
+            Err(d) => {
+                self.items[index] = ItemState::Failed;
+                Err(d)
+            }
+        }
+    }
+
+    fn exec_items(
+        &mut self,
+        items: &'m [Item],
+        env: &Env,
+        nested: bool,
+        out: &mut ItemOutput,
+    ) -> R<()> {
+        let mut env = env.clone();
+        for item in items {
+            match &item.kind {
+                ItemKind::Field(f) => {
+                    let path = self.key_path(&f.path, &env)?;
+                    let value = self.eval(&f.value, &env)?;
+                    out.fields.push((path, value, item.span));
+                }
+                ItemKind::Resource(r) => {
+                    let key = match &r.key {
+                        Some(k) => Some(self.resource_key(k, &env)?),
+                        None => None,
+                    };
+                    let body = self.eval(&r.body, &env)?;
+                    out.resources.push(ResourceInstance {
+                        type_path: r.ty.dotted(),
+                        name: r.name.name.clone(),
+                        key,
+                        body,
+                        file: self.file,
+                        span: r.name.span.to(r.ty.span),
+                    });
+                }
+                ItemKind::For(f) => {
+                    let iter = self.eval(&f.iter, &env)?;
+                    for bound in self.bindings(&f.pattern, &iter, f.iter.span, &env)? {
+                        if let Some(filter) = &f.filter
+                            && !self.condition(filter, &bound)?
+                        {
+                            continue;
+                        }
+                        self.exec_items(&f.items, &bound, true, out)?;
+                    }
+                }
+                ItemKind::If(i) => {
+                    if self.condition(&i.cond, &env)? {
+                        self.exec_items(&i.then, &env, true, out)?;
+                    } else if let Some(o) = &i.otherwise {
+                        self.exec_items(o, &env, true, out)?;
+                    }
+                }
+                ItemKind::Let(d) if nested => {
+                    let v = self.eval(&d.value, &env)?;
+                    env = env.bind(d.name.name.clone(), v);
+                }
+                ItemKind::Fn(f) if nested => {
+                    if let Some(name) = &f.name {
+                        let closure = Value::Func(Arc::new(Func {
+                            kind: FuncKind::Closure {
+                                def: f.clone(),
+                                env: env.clone(),
+                            },
+                        }));
+                        env = env.bind(name.name.clone(), closure);
+                    }
+                }
+                ItemKind::Let(_) | ItemKind::Fn(_) | ItemKind::Error => {}
+                ItemKind::Param(_)
+                | ItemKind::Type(_)
+                | ItemKind::Schema(_)
+                | ItemKind::Import(_)
+                    if !nested => {}
+                ItemKind::Param(_)
+                | ItemKind::Type(_)
+                | ItemKind::Schema(_)
+                | ItemKind::Import(_) => {
+                    return Err(self
+                        .error(
+                            codes::SYNTAX,
+                            "this declaration is only allowed at the top level",
+                            item.span,
+                        )
+                        .map_help("move `param`, `type`, `schema` and `import` out of `for` and `if` blocks"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn resource_key(&mut self, key: &Expr, env: &Env) -> R<Name> {
+        match self.eval(key, env)? {
+            Value::Str(s) => Ok(s),
+            Value::Int(i) => Ok(Arc::from(i.to_string())),
+            other => Err(self
+                .error(
+                    codes::INVALID_KEY,
+                    format!(
+                        "a resource key must be a string or an integer, found {}",
+                        other.type_name()
+                    ),
+                    key.span,
+                )
+                .map_help("key resources by a stable name, such as `resource deploy[s.name]`")),
+        }
+    }
+
+    /// The value of global definition `g`, referenced at `span`.
+    fn global(&mut self, g: usize, span: Span) -> R<Value> {
+        match &self.slots[g] {
+            Slot::Done(v) => return Ok(v.clone()),
+            Slot::InProgress => {
+                let def_span = self.defs[g].span;
+                return Err(Box::new(
+                    Diagnostic::error(codes::CYCLE, "definition depends on itself")
+                        .at(self.file, span, "used here while it is being computed")
+                        .also(self.file, def_span, "defined here")
+                        .with_help("break the cycle: a definition cannot use its own value, directly or through others"),
+                ));
+            }
+            Slot::Failed => return Err(already_reported()),
+            Slot::Pending => {}
+        }
+        self.slots[g] = Slot::InProgress;
+        let result = self.compute_global(g, span);
+        self.slots[g] = match &result {
+            Ok(v) => Slot::Done(v.clone()),
+            Err(_) => Slot::Failed,
+        };
+        result
+    }
+
+    fn compute_global(&mut self, g: usize, span: Span) -> R<Value> {
+        let def_span = self.defs[g].span;
+        match &self.defs[g].kind {
+            GlobalKind::Let(d) => {
+                let d = *d;
+                self.eval(&d.value, &Env::new())
+            }
+            GlobalKind::Param(p) => {
+                let p = *p;
+                self.param(p)
+            }
+            GlobalKind::Fn(f) => Ok(Value::Func(Arc::new(Func {
+                kind: FuncKind::Closure {
+                    def: (*f).clone(),
+                    env: Env::new(),
+                },
+            }))),
+            GlobalKind::Type => Err(self
+                .error(codes::TYPE_MISMATCH, "a type is not a value", span)
+                .map_help("types describe values; use them after `:` in a `let`, `param`, field or function")),
+            GlobalKind::Import => Err(self
+                .error(
+                    codes::UNSUPPORTED,
+                    "imported modules cannot be used yet",
+                    span,
+                )
+                .map_help("imports parse, but this version evaluates single-file programs only")),
+            GlobalKind::Resource { keyed, items } => {
+                let keyed = *keyed;
+                let items = items.clone();
+                let name = self
+                    .names
+                    .iter()
+                    .find(|(_, i)| **i == g)
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_else(|| Arc::from(""));
+                let mut by_key = Object::default();
+                let mut single = None;
+                for index in items {
+                    let out = self.item(index)?;
+                    for r in out.resources.iter().filter(|r| r.name == name) {
+                        match &r.key {
+                            Some(k) => {
+                                by_key.insert(k.clone(), r.body.clone());
+                            }
+                            None => single = Some(r.body.clone()),
+                        }
+                    }
+                }
+                if keyed {
+                    Ok(Value::object(by_key))
+                } else {
+                    single.ok_or_else(|| {
+                        Box::new(
+                            Diagnostic::error(
+                                codes::UNKNOWN_NAME,
+                                format!("resource `{name}` was not declared in this evaluation"),
+                            )
+                            .at(self.file, span, "used here")
+                            .also(self.file, def_span, "declared under a condition here"),
+                        )
+                    })
+                }
+            }
+        }
+    }
+
+    /// A parameter's value: the one given (read by the declared type), else the default.
+    fn param(&mut self, p: &'m Param) -> R<Value> {
+        match self.params.get(&*p.name.name) {
+            Some(ParamValue::Value(v)) => Ok(v.clone()),
+            Some(ParamValue::Text(text)) => {
+                let text = text.clone();
+                read_param(&text, p.ty.as_ref()).map_err(|why| {
+                    Box::new(
+                        Diagnostic::error(
+                            codes::INVALID_PARAM,
+                            format!(
+                                "invalid value {:?} for parameter `{}`: {why}",
+                                text, p.name.name
+                            ),
+                        )
+                        .at(self.file, p.name.span, "parameter declared here")
+                        .with_help(match &p.ty {
+                            Some(_) => "give a value of the declared type".to_string(),
+                            None => "check the value's syntax".to_string(),
+                        }),
+                    )
+                })
+            }
+            None => match &p.default {
+                Some(d) => self.eval(d, &Env::new()),
+                None => Err(Box::new(
+                    Diagnostic::error(
+                        codes::INVALID_PARAM,
+                        format!("parameter `{}` has no value", p.name.name),
+                    )
+                    .at(self.file, p.name.span, "declared here without a default")
+                    .with_help(format!(
+                        "pass one with `--param {}=VALUE`, or give the parameter a default",
+                        p.name.name
+                    )),
+                )),
+            },
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Expressions
+
+    pub(crate) fn eval(&mut self, e: &Expr, env: &Env) -> R<Value> {
+        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.eval_inner(e, env))
+    }
+
+    fn eval_inner(&mut self, e: &Expr, env: &Env) -> R<Value> {
+        match &e.kind {
+            ExprKind::Lit(l) => Ok(literal(l)),
+            ExprKind::Var(name) => self.lookup(name, e.span, env),
+            ExprKind::Interp(parts) => {
+                let mut s = String::new();
+                for p in parts {
+                    match p {
+                        StrPart::Lit(t) => s.push_str(t),
+                        StrPart::Expr(x) => {
+                            let v = self.eval(x, env)?;
+                            self.append_string(&mut s, &v, x.span)?;
+                        }
+                    }
+                }
+                Ok(Value::from(s))
+            }
+            ExprKind::List(elements) => {
+                let mut out = Vec::with_capacity(elements.len());
+                for el in elements {
+                    self.element(el, env, &mut out)?;
+                }
+                Ok(Value::list(out))
+            }
+            ExprKind::Object(entries) => {
+                let mut obj = Object::with_capacity_and_hasher(entries.len(), Default::default());
+                self.entries(entries, env, &mut obj)?;
+                Ok(Value::object(obj))
+            }
+            ExprKind::Field { .. } | ExprKind::Index { .. } | ExprKind::Call { .. } => {
+                Ok(self.chain(e, env)?.unwrap_or(Value::Null))
+            }
+            ExprKind::Unary { op, operand } => {
+                let v = self.eval(operand, env)?;
+                ops::unary(*op, v).map_err(|msg| self.error(codes::TYPE_MISMATCH, msg, e.span))
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e.span, env),
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                if self.condition(cond, env)? {
+                    self.eval(then, env)
+                } else {
+                    self.eval(otherwise, env)
+                }
+            }
+            ExprKind::Let { decl, body } => {
+                let v = self.eval(&decl.value, env)?;
+                let inner = env.bind(decl.name.name.clone(), v);
+                self.eval(body, &inner)
+            }
+            ExprKind::Lambda(def) => Ok(Value::Func(Arc::new(Func {
+                kind: FuncKind::Closure {
+                    def: def.clone(),
+                    env: env.clone(),
+                },
+            }))),
+            ExprKind::Paren(inner) => self.eval(inner, env),
+        }
+    }
+
+    fn lookup(&mut self, name: &Name, span: Span, env: &Env) -> R<Value> {
+        if let Some(v) = env.lookup(name) {
+            return Ok(v.clone());
+        }
+        if let Some(&g) = self.names.get(name) {
+            return self.global(g, span);
+        }
+        if let Some(b) = builtins::lookup(name) {
+            return Ok(Value::Func(b.clone()));
+        }
+        let locals = env.names();
+        let candidates = locals
+            .iter()
+            .map(|n| &**n)
+            .chain(self.names.keys().map(|n| &**n))
+            .chain(BUILTINS.iter().map(|b| b.name));
+        let mut d = Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{name}`")).at(
+            self.file,
+            span,
+            "not found in this scope",
+        );
+        if let Some(s) = did_you_mean(name, candidates) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        } else {
+            d = d.with_help("define it with `let`, declare it with `param`, or check the spelling");
+        }
+        Err(Box::new(d))
+    }
+
+    /// Evaluates a chain of field accesses, indexes and calls. `None` means an optional access
+    /// (`?.`) met null or a missing field, which ends the whole chain with null.
+    fn chain(&mut self, e: &Expr, env: &Env) -> R<Option<Value>> {
+        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.chain_inner(e, env))
+    }
+
+    fn chain_inner(&mut self, e: &Expr, env: &Env) -> R<Option<Value>> {
+        match &e.kind {
+            ExprKind::Field {
+                target,
+                name,
+                optional,
+            } => {
+                let Some(t) = self.chain(target, env)? else {
+                    return Ok(None);
+                };
+                match &t {
+                    Value::Object(o) => match o.get(&name.name) {
+                        Some(v) => Ok(Some(v.clone())),
+                        None if *optional => Ok(None),
+                        None => Err(self.unknown_field(o, name)),
+                    },
+                    Value::Null if *optional => Ok(None),
+                    Value::Null => Err(Box::new(
+                        Diagnostic::error(
+                            codes::NULL_ACCESS,
+                            format!("cannot read field `{}` of null", name.name),
+                        )
+                        .at(self.file, target.span, "this is null")
+                        .also(self.file, name.span, "field read here")
+                        .with_help(format!(
+                            "use `?.{}` to get null instead, and `??` to give a default",
+                            name.name
+                        )),
+                    )),
+                    other => Err(self
+                        .error(
+                            codes::TYPE_MISMATCH,
+                            format!(
+                                "cannot read field `{}` of a {}",
+                                name.name,
+                                other.type_name()
+                            ),
+                            target.span,
+                        )
+                        .map_help("only objects have fields")),
+                }
+            }
+            ExprKind::Index { target, index } => {
+                let Some(t) = self.chain(target, env)? else {
+                    return Ok(None);
+                };
+                let i = self.eval(index, env)?;
+                self.index(&t, &i, target.span, index.span).map(Some)
+            }
+            ExprKind::Call { callee, args } => {
+                let Some(f) = self.chain(callee, env)? else {
+                    return Ok(None);
+                };
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval(a, env)?);
+                }
+                self.call(&f, values, callee.span, e.span).map(Some)
+            }
+            _ => self.eval(e, env).map(Some),
+        }
+    }
+
+    fn unknown_field(&self, obj: &Object, name: &Ident) -> Box<Diagnostic> {
+        let mut d = Diagnostic::error(
+            codes::UNKNOWN_FIELD,
+            format!("no field `{}` in this object", name.name),
+        )
+        .at(self.file, name.span, "unknown field");
+        if let Some(s) = did_you_mean(&name.name, obj.keys().map(|k| &**k)) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        } else if obj.is_empty() {
+            d = d.with_help("the object is empty; use `?.` to get null for a missing field");
+        } else {
+            let keys: Vec<&str> = obj.keys().take(8).map(|k| &**k).collect();
+            d = d.with_help(format!(
+                "the object has: {}; use `?.` to get null for a missing field",
+                keys.join(", ")
+            ));
+        }
+        Box::new(d)
+    }
+
+    fn index(&self, target: &Value, index: &Value, tspan: Span, ispan: Span) -> R<Value> {
+        match (target, index) {
+            (Value::List(items), Value::Int(i)) => {
+                let len = items.len();
+                usize::try_from(*i)
+                    .ok()
+                    .and_then(|i| items.get(i))
+                    .cloned()
+                    .ok_or_else(|| {
+                        self.error(
+                            codes::INDEX_OUT_OF_BOUNDS,
+                            format!("index {i} is out of bounds for a list of length {len}"),
+                            ispan,
+                        )
+                        .map_help(if len == 0 {
+                            "the list is empty".to_string()
+                        } else {
+                            format!("valid indexes are 0 to {}", len - 1)
+                        })
+                    })
+            }
+            (Value::Object(o), Value::Str(k)) => o.get(k).cloned().ok_or_else(|| {
+                let mut d = Diagnostic::error(
+                    codes::UNKNOWN_FIELD,
+                    format!("no field {k:?} in this object"),
+                )
+                .at(self.file, ispan, "unknown key");
+                if let Some(s) = did_you_mean(k, o.keys().map(|k| &**k)) {
+                    d = d.with_help(format!("did you mean {s:?}?"));
+                } else {
+                    d = d.with_help("check the key, or give a default with `??`");
+                }
+                Box::new(d)
+            }),
+            (Value::Null, _) => Err(Box::new(
+                Diagnostic::error(codes::NULL_ACCESS, "cannot index null")
+                    .at(self.file, tspan, "this is null")
+                    .with_help("check for null first, or give a default with `??`"),
+            )),
+            (Value::List(_), other) => Err(self.error(
+                codes::TYPE_MISMATCH,
+                format!("a list index must be an Int, found {}", other.type_name()),
+                ispan,
+            )),
+            (Value::Object(_), other) => Err(self.error(
+                codes::TYPE_MISMATCH,
+                format!(
+                    "an object key must be a String, found {}",
+                    other.type_name()
+                ),
+                ispan,
+            )),
+            (other, _) => Err(self
+                .error(
+                    codes::TYPE_MISMATCH,
+                    format!("cannot index a {}", other.type_name()),
+                    tspan,
+                )
+                .map_help("only lists and objects can be indexed")),
+        }
+    }
+
+    /// Calls a function value with evaluated arguments.
+    pub(crate) fn call(
+        &mut self,
+        f: &Value,
+        args: Vec<Value>,
+        callee_span: Span,
+        call_span: Span,
+    ) -> R<Value> {
+        let Value::Func(func) = f else {
+            return Err(self
+                .error(
+                    codes::NOT_CALLABLE,
+                    format!("a {} is not a function", f.type_name()),
+                    callee_span,
+                )
+                .map_help("only functions, lambdas and builtins can be called"));
+        };
+        match &func.kind {
+            FuncKind::Builtin(b) => {
+                if args.len() < b.min_args || args.len() > b.max_args {
+                    return Err(self
+                        .error(
+                            codes::ARITY,
+                            format!(
+                                "`{}` takes {}, but {} {} given",
+                                b.name,
+                                arity_text(b.min_args, b.max_args),
+                                args.len(),
+                                if args.len() == 1 { "was" } else { "were" }
+                            ),
+                            call_span,
+                        )
+                        .map_help(format!("usage: {}", b.signature)));
+                }
+                (b.run)(self, &args, call_span)
+            }
+            FuncKind::Closure { def, env } => {
+                if args.len() != def.params.len() {
+                    let name = def.name.as_ref().map_or("fn", |n| &*n.name);
+                    return Err(Box::new(
+                        Diagnostic::error(
+                            codes::ARITY,
+                            format!(
+                                "`{name}` takes {} argument{}, but {} {} given",
+                                def.params.len(),
+                                if def.params.len() == 1 { "" } else { "s" },
+                                args.len(),
+                                if args.len() == 1 { "was" } else { "were" }
+                            ),
+                        )
+                        .at(self.file, call_span, "called here")
+                        .also(self.file, def.span, "defined here"),
+                    ));
+                }
+                if self.depth >= MAX_CALL_DEPTH {
+                    let name = def.name.as_ref().map_or("fn", |n| &*n.name);
+                    return Err(Box::new(
+                        Diagnostic::error(
+                            codes::RECURSION_LIMIT,
+                            format!(
+                                "recursion limit reached: calls nested deeper than {MAX_CALL_DEPTH}"
+                            ),
+                        )
+                        .at(
+                            self.file,
+                            call_span,
+                            format!("the {MAX_CALL_DEPTH}th nested call, to `{name}`"),
+                        )
+                        .also(self.file, def.span, "in this function")
+                        .with_help("check that the recursion has a base case that it reaches"),
+                    ));
+                }
+                let mut scope = env.clone();
+                for (p, v) in def.params.iter().zip(args) {
+                    scope = scope.bind(p.name.name.clone(), v);
+                }
+                self.depth += 1;
+                let result = self.eval(&def.body, &scope);
+                self.depth -= 1;
+                result.map_err(|mut d| {
+                    // Show the call chain: a few innermost calls, as secondary labels.
+                    let frames = d.labels.iter().filter(|l| !l.primary).count();
+                    if d.code != codes::RECURSION_LIMIT && frames < 4 {
+                        let name = def.name.as_ref().map_or("fn", |n| &*n.name);
+                        d.labels.push(crate::diagnostics::Label {
+                            file: self.file,
+                            span: call_span,
+                            message: format!("in this call to `{name}`"),
+                            primary: false,
+                        });
+                    }
+                    d
+                })
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span, env: &Env) -> R<Value> {
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                let l = self.eval(lhs, env)?;
+                let Value::Bool(lb) = l else {
+                    return Err(self.not_bool(op, &l, lhs.span));
+                };
+                if (op == BinaryOp::And && !lb) || (op == BinaryOp::Or && lb) {
+                    return Ok(Value::Bool(lb));
+                }
+                let r = self.eval(rhs, env)?;
+                match r {
+                    Value::Bool(rb) => Ok(Value::Bool(rb)),
+                    other => Err(self.not_bool(op, &other, rhs.span)),
+                }
+            }
+            BinaryOp::Coalesce => {
+                // `a ?? b`: an optional chain that stopped counts as null too.
+                let l = match &lhs.kind {
+                    ExprKind::Field { .. } | ExprKind::Index { .. } | ExprKind::Call { .. } => {
+                        self.chain(lhs, env)?.unwrap_or(Value::Null)
+                    }
+                    _ => self.eval(lhs, env)?,
+                };
+                if l.is_null() {
+                    self.eval(rhs, env)
+                } else {
+                    Ok(l)
+                }
+            }
+            _ => {
+                let l = self.eval(lhs, env)?;
+                let r = self.eval(rhs, env)?;
+                ops::binary(op, &l, &r).map_err(|err| {
+                    let (code, help) = match err {
+                        ops::OpError::Overflow => (
+                            codes::INT_OVERFLOW,
+                            "the result does not fit in 64 bits; use floats for very large numbers",
+                        ),
+                        ops::OpError::DivZero => (
+                            codes::DIVISION_BY_ZERO,
+                            "check the divisor first, for example `if d == 0 { 0 } else { n / d }`",
+                        ),
+                        ops::OpError::Types => (
+                            codes::TYPE_MISMATCH,
+                            if l.type_name() == "String" || r.type_name() == "String" {
+                                "convert with to_string(...), or use interpolation: \"${a}${b}\""
+                            } else {
+                                "both sides must be numbers (or strings, lists for `+`)"
+                            },
+                        ),
+                    };
+                    let msg = match err {
+                        ops::OpError::Overflow => format!("overflow in `{}`", op.symbol()),
+                        ops::OpError::DivZero => "division by zero".to_string(),
+                        ops::OpError::Types => format!(
+                            "cannot apply `{}` to {} and {}",
+                            op.symbol(),
+                            l.type_name(),
+                            r.type_name()
+                        ),
+                    };
+                    Box::new(
+                        Diagnostic::error(code, msg)
+                            .at(self.file, span, "")
+                            .with_help(help),
+                    )
+                })
+            }
+        }
+    }
+
+    fn not_bool(&self, op: BinaryOp, v: &Value, span: Span) -> Box<Diagnostic> {
+        self.error(
+            codes::TYPE_MISMATCH,
+            format!(
+                "`{}` needs Bool operands, found {}",
+                op.symbol(),
+                v.type_name()
+            ),
+            span,
+        )
+        .map_help("compare explicitly, for example `x != null` or `len(xs) > 0`")
+    }
+
+    fn condition(&mut self, cond: &Expr, env: &Env) -> R<bool> {
+        match self.eval(cond, env)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(self
+                .error(
+                    codes::TYPE_MISMATCH,
+                    format!("a condition must be a Bool, found {}", other.type_name()),
+                    cond.span,
+                )
+                .map_help("compare explicitly, for example `x != null` or `len(xs) > 0`")),
+        }
+    }
+
+    /// The scopes a `for` runs its body in: one per element (or entry), with the pattern bound.
+    fn bindings(
+        &mut self,
+        pattern: &ForPattern,
+        iter: &Value,
+        span: Span,
+        env: &Env,
+    ) -> R<Vec<Env>> {
+        let first = pattern.first.name.clone();
+        let second = pattern.second.as_ref().map(|s| s.name.clone());
+        match iter {
+            Value::List(items) => Ok(items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match &second {
+                    None => env.bind(first.clone(), v.clone()),
+                    Some(s) => env
+                        .bind(first.clone(), Value::Int(i as i64))
+                        .bind(s.clone(), v.clone()),
+                })
+                .collect()),
+            Value::Object(o) => Ok(o
+                .iter()
+                .map(|(k, v)| match &second {
+                    None => env.bind(first.clone(), Value::Str(k.clone())),
+                    Some(s) => env
+                        .bind(first.clone(), Value::Str(k.clone()))
+                        .bind(s.clone(), v.clone()),
+                })
+                .collect()),
+            other => Err(self
+                .error(
+                    codes::NOT_ITERABLE,
+                    format!("cannot iterate over a {}", other.type_name()),
+                    span,
+                )
+                .map_help(if other.is_null() {
+                    "the value is null; iterate over `x ?? []` to treat a missing list as empty"
+                } else {
+                    "`for` iterates over lists and objects"
+                })),
+        }
+    }
+
+    fn element(&mut self, el: &Element, env: &Env, out: &mut Vec<Value>) -> R<()> {
+        match &el.kind {
+            ElementKind::Expr(e) => out.push(self.eval(e, env)?),
+            ElementKind::Spread(e) => match self.eval(e, env)? {
+                Value::List(items) => out.extend(items.iter().cloned()),
+                Value::Null => {}
+                other => {
+                    return Err(self
+                        .error(
+                            codes::INVALID_SPREAD,
+                            format!("cannot spread a {} into a list", other.type_name()),
+                            e.span,
+                        )
+                        .map_help("`...` in a list takes a list"));
+                }
+            },
+            ElementKind::For {
+                pattern,
+                iter,
+                filter,
+                body,
+            } => {
+                let it = self.eval(iter, env)?;
+                for bound in self.bindings(pattern, &it, iter.span, env)? {
+                    if let Some(f) = filter
+                        && !self.condition(f, &bound)?
+                    {
+                        continue;
+                    }
+                    self.element(body, &bound, out)?;
+                }
+            }
+            ElementKind::If { cond, body } => {
+                if self.condition(cond, env)? {
+                    self.element(body, env, out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn entries(&mut self, entries: &[Entry], env: &Env, obj: &mut Object) -> R<()> {
+        let mut env = std::borrow::Cow::Borrowed(env);
+        for entry in entries {
+            match &entry.kind {
+                EntryKind::Field(f) => {
+                    let value = self.eval(&f.value, &env)?;
+                    if let [key] = f.path.as_slice()
+                        && let KeyKind::Static(k) = &key.kind
+                    {
+                        obj.insert(k.clone(), value);
+                        continue;
+                    }
+                    let path = self.key_path(&f.path, &env)?;
+                    if let Err(at) = set_path(obj, &path, value) {
+                        return Err(self.path_conflict(&path, at, entry.span));
+                    }
+                }
+                EntryKind::Spread(e) => match self.eval(e, &env)? {
+                    Value::Object(o) => {
+                        for (k, v) in o.iter() {
+                            obj.insert(k.clone(), v.clone());
+                        }
+                    }
+                    Value::Null => {}
+                    other => {
+                        return Err(self
+                            .error(
+                                codes::INVALID_SPREAD,
+                                format!("cannot spread a {} into an object", other.type_name()),
+                                e.span,
+                            )
+                            .map_help("`...` in an object takes an object"));
+                    }
+                },
+                EntryKind::For {
+                    pattern,
+                    iter,
+                    filter,
+                    entries,
+                } => {
+                    let it = self.eval(iter, &env)?;
+                    for bound in self.bindings(pattern, &it, iter.span, &env)? {
+                        if let Some(f) = filter
+                            && !self.condition(f, &bound)?
+                        {
+                            continue;
+                        }
+                        self.entries(entries, &bound, obj)?;
+                    }
+                }
+                EntryKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    if self.condition(cond, &env)? {
+                        self.entries(then, &env, obj)?;
+                    } else if let Some(o) = otherwise {
+                        self.entries(o, &env, obj)?;
+                    }
+                }
+                EntryKind::Let(d) => {
+                    let v = self.eval(&d.value, &env)?;
+                    env = std::borrow::Cow::Owned(env.bind(d.name.name.clone(), v));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn key_path(&mut self, path: &[Key], env: &Env) -> R<Vec<Name>> {
+        let mut out = Vec::with_capacity(path.len());
+        for k in path {
+            match &k.kind {
+                KeyKind::Static(n) => out.push(n.clone()),
+                KeyKind::Computed(e) => match self.eval(e, env)? {
+                    Value::Str(s) => out.push(s),
+                    other => {
+                        return Err(self.error(
+                            codes::INVALID_KEY,
+                            format!("a key must be a String, found {}", other.type_name()),
+                            k.span,
+                        ));
+                    }
+                },
+            }
+        }
+        Ok(out)
+    }
+
+    /// Appends the string form of `v` (as interpolation shows it) to `out`.
+    pub(crate) fn append_string(&self, out: &mut String, v: &Value, span: Span) -> R<()> {
+        match v {
+            Value::Str(s) => out.push_str(s),
+            Value::Int(i) => {
+                let mut buf = itoa_buf(*i);
+                out.push_str(buf.as_str());
+                buf.clear();
+            }
+            Value::Float(x) => out.push_str(&crate::export::format_float(*x)),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Null => out.push_str("null"),
+            Value::List(_) | Value::Object(_) => out.push_str(
+                &crate::export::json::to_string(v, None)
+                    .map_err(|m| self.error(codes::NOT_EXPORTABLE, m, span))?,
+            ),
+            Value::Func(_) => {
+                return Err(self
+                    .error(
+                        codes::TYPE_MISMATCH,
+                        "a function cannot be turned into a string",
+                        span,
+                    )
+                    .map_help("call the function to get a value"));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn file(&self) -> FileId {
+        self.file
+    }
+}
+
+/// The error returned when a definition that already failed is used again: its diagnostic was
+/// reported where it first failed, so this one is dropped.
+fn already_reported() -> Box<Diagnostic> {
+    Box::new(Diagnostic::error(codes::INTERNAL, ALREADY_REPORTED))
+}
+
+const ALREADY_REPORTED: &str = "(already reported)";
+
+fn is_already_reported(d: &Diagnostic) -> bool {
+    d.code == codes::INTERNAL && d.message == ALREADY_REPORTED
+}
+
+fn itoa_buf(i: i64) -> String {
+    i.to_string()
+}
+
+fn arity_text(min: usize, max: usize) -> String {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if min == max {
+        format!("{min} argument{}", plural(min))
+    } else if max == usize::MAX {
+        format!("at least {min} argument{}", plural(min))
+    } else {
+        format!("{min} to {max} arguments")
+    }
+}
+
+fn literal(l: &Literal) -> Value {
+    match l {
+        Literal::Null => Value::Null,
+        Literal::Bool(b) => Value::Bool(*b),
+        Literal::Int(i) => Value::Int(*i),
+        Literal::Float(x) => Value::Float(*x),
+        Literal::Str(s) => Value::Str(s.clone()),
+    }
+}
+
+/// Sets `path` in `obj`, creating and merging into intermediate objects. `Err(i)` when
+/// `path[i]` holds a value that is not an object.
+pub(crate) fn set_path(obj: &mut Object, path: &[Name], value: Value) -> Result<(), usize> {
+    set_path_at(obj, path, value, 0)
+}
+
+fn set_path_at(obj: &mut Object, path: &[Name], value: Value, depth: usize) -> Result<(), usize> {
+    match path {
+        [] => Ok(()),
+        [last] => {
+            obj.insert(last.clone(), value);
+            Ok(())
+        }
+        [first, rest @ ..] => {
+            let slot = obj.entry(first.clone()).or_insert_with(Value::empty_object);
+            if slot.is_null() {
+                *slot = Value::empty_object();
+            }
+            match slot {
+                Value::Object(inner) => set_path_at(Arc::make_mut(inner), rest, value, depth + 1),
+                _ => Err(depth),
+            }
+        }
+    }
+}
+
+/// Collects the resource ids declared in `items` (recursing into `for` and `if`), with whether
+/// each is keyed.
+fn collect_resources(items: &[Item], in_block: bool, out: &mut Vec<(Ident, bool)>) {
+    for item in items {
+        match &item.kind {
+            ItemKind::Resource(r) => {
+                let keyed = r.key.is_some() || in_block;
+                if !out.iter().any(|(i, _)| i.name == r.name.name) {
+                    out.push((r.name.clone(), keyed));
+                }
+            }
+            ItemKind::For(f) => collect_resources(&f.items, true, out),
+            ItemKind::If(i) => {
+                collect_resources(&i.then, in_block, out);
+                if let Some(o) = &i.otherwise {
+                    collect_resources(o, in_block, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reads a parameter given as text according to its declared type.
+fn read_param(text: &str, ty: Option<&TypeExpr>) -> Result<Value, String> {
+    let Some(ty) = ty else {
+        return Ok(Value::str(text));
+    };
+    match &ty.kind {
+        TypeKind::Named { path, .. } if path.segments.len() == 1 => match &*path.segments[0].name {
+            "String" => Ok(Value::str(text)),
+            "Int" => text
+                .trim()
+                .parse::<i64>()
+                .map(Value::Int)
+                .map_err(|_| "expected an Int".to_string()),
+            "Float" => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .map(Value::Float)
+                .ok_or_else(|| "expected a Float".to_string()),
+            "Bool" => match text.trim() {
+                "true" => Ok(Value::Bool(true)),
+                "false" => Ok(Value::Bool(false)),
+                _ => Err("expected `true` or `false`".to_string()),
+            },
+            _ => read_structured(text),
+        },
+        TypeKind::Optional(inner) => {
+            if text.trim() == "null" {
+                Ok(Value::Null)
+            } else {
+                read_param(text, Some(inner))
+            }
+        }
+        TypeKind::Literal(Literal::Str(_)) => Ok(Value::str(text)),
+        TypeKind::Union(members)
+            if members
+                .iter()
+                .all(|m| matches!(m.kind, TypeKind::Literal(Literal::Str(_)))) =>
+        {
+            Ok(Value::str(text))
+        }
+        _ => read_structured(text),
+    }
+}
+
+/// A structured parameter value is written as YAML (which includes JSON).
+fn read_structured(text: &str) -> Result<Value, String> {
+    serde_yaml_ng::from_str::<Value>(text).map_err(|e| format!("not valid YAML or JSON: {e}"))
+}
+
+trait MapHelp {
+    fn map_help(self, help: impl Into<String>) -> Self;
+}
+
+impl MapHelp for Box<Diagnostic> {
+    fn map_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
