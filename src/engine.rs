@@ -44,6 +44,8 @@ pub struct Outcome {
     pub document: Value,
     /// The resources the program declares, in declaration order.
     pub resources: Vec<ResourceInstance>,
+    /// Whether the program declares resources (even if none was produced this time).
+    pub declares_resources: bool,
     /// Errors and warnings, ordered by file and position.
     pub diagnostics: Vec<Diagnostic>,
     /// The file evaluated.
@@ -53,6 +55,26 @@ pub struct Outcome {
 impl Outcome {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The documents `cairn export` writes (see [`crate::export`] for the rule).
+    pub fn documents(&self, selection: crate::export::Selection) -> Vec<&Value> {
+        crate::export::select(
+            &self.document,
+            &self.resources,
+            self.declares_resources,
+            selection,
+        )
+    }
+
+    fn failed(diagnostics: Vec<Diagnostic>, file: Option<FileId>) -> Outcome {
+        Outcome {
+            document: Value::Null,
+            resources: Vec::new(),
+            declares_resources: false,
+            diagnostics,
+            file,
+        }
     }
 }
 
@@ -135,12 +157,7 @@ impl Engine {
     pub fn evaluate_file(&mut self, path: impl AsRef<Path>) -> Outcome {
         match self.load(path.as_ref()) {
             Ok(file) => self.evaluate(file),
-            Err(d) => Outcome {
-                document: Value::Null,
-                resources: Vec::new(),
-                diagnostics: vec![*d],
-                file: None,
-            },
+            Err(d) => Outcome::failed(vec![*d], None),
         }
     }
 
@@ -156,17 +173,13 @@ impl Engine {
         let text = self.sources.text(file).to_string();
         let parsed = syntax::parse(file, &text);
         if !parsed.errors.is_empty() {
-            return Outcome {
-                document: Value::Null,
-                resources: Vec::new(),
-                diagnostics: parsed.errors,
-                file: Some(file),
-            };
+            return Outcome::failed(parsed.errors, Some(file));
         }
         let ev = eval::evaluate(&parsed.module, &self.params);
         Outcome {
             document: ev.document,
             resources: ev.resources,
+            declares_resources: ev.declares_resources,
             diagnostics: ev.diagnostics,
             file: Some(file),
         }
@@ -181,7 +194,7 @@ impl Engine {
         }
         let expr_file = self.sources.add("<expression>", expr);
         let e = syntax::parse_expr(expr_file, expr)?;
-        eval::evaluate_expr(&parsed.module, &self.params, &e)
+        eval::evaluate_expr(&parsed.module, &self.params, &e, expr_file)
     }
 
     /// Evaluates `path` and deserializes its module document into `T`.

@@ -39,13 +39,13 @@ codes! {
     MISPLACED_DOC = "E0006", "doc comment documents nothing",
         "A `///` doc comment must stand right before an item, a schema member or an object entry. Use `//` for other comments.";
     MULTILINE_STRING = "E0007", "malformed multi-line string",
-        "A multi-line string starts with `\"\"\"` followed by a line break; its lines are indented at least as far as the closing `\"\"\"`.";
+        "A multi-line string starts with `\"\"\"` followed by a line break. The indentation common to its lines and to the closing `\"\"\"` line is removed.";
     UNKNOWN_NAME = "E0100", "unknown name",
         "The name is not a parameter, `let` binding, function, local variable or builtin in scope.";
     UNKNOWN_FIELD = "E0101", "unknown field",
         "The object has no field of that name. Use `?.` or `??` when a field may be missing.";
     INDEX_OUT_OF_BOUNDS = "E0102", "index out of bounds",
-        "A list was indexed past its end. Negative indexes are not allowed.";
+        "A list was indexed past its end. Negative indexes count from the end (`xs[-1]` is the last element), as far back as the first.";
     TYPE_MISMATCH = "E0103", "wrong type of value",
         "An operator, condition, index or builtin received a value of a type it does not accept.";
     INT_OVERFLOW = "E0104", "integer overflow",
@@ -61,7 +61,7 @@ codes! {
     RECURSION_LIMIT = "E0109", "recursion limit reached",
         "Function calls nested deeper than the limit (1,000 calls). This is usually a recursion without a base case.";
     CYCLE = "E0110", "definition depends on itself",
-        "A `let`, parameter or field refers to itself, directly or through other definitions.";
+        "A `let`, parameter default or resource refers to itself, directly or through other definitions. The message shows the chain.";
     NULL_ACCESS = "E0111", "field or index of null",
         "A field or index of `null` was taken. Use `?.` to get `null` instead, and `??` to supply a default.";
     DUPLICATE_DEFINITION = "E0114", "duplicate definition",

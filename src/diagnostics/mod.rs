@@ -119,10 +119,15 @@ impl Diagnostic {
     }
 }
 
-/// Sorts diagnostics by file and position and drops exact duplicates.
+/// Sorts diagnostics by file and position, and keeps one of several that report the same
+/// problem at the same place (an error inside a function called from two fields, say).
 pub fn sort(diags: &mut Vec<Diagnostic>) {
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diags.dedup();
+    diags.dedup_by(|b, a| {
+        a.code == b.code
+            && a.message == b.message
+            && a.primary().map(|l| (l.file, l.span)) == b.primary().map(|l| (l.file, l.span))
+    });
 }
 
 /// The closest candidate to `name` by edit distance, for "did you mean" help.

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use rustc_hash::FxHashMap;
 use sha2::Digest;
 
-use super::{Evaluator, Func, FuncKind, R};
+use super::{Evaluator, Func, FuncKind, R, Site};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::syntax::ast::Span;
 use crate::value::{Object, Value};
@@ -23,7 +23,7 @@ pub struct Builtin {
     /// How to call it, like `len(x: String | List | Object) -> Int`.
     pub signature: &'static str,
     pub doc: &'static str,
-    pub(crate) run: fn(&mut Evaluator<'_>, &[Value], Span) -> R<Value>,
+    pub(crate) run: fn(&mut Evaluator<'_>, &[Value], &Site<'_>) -> R<Value>,
 }
 
 /// The largest list `range` builds.
@@ -107,7 +107,7 @@ pub static BUILTINS: &[Builtin] = &[
         1,
         1,
         "from_yaml(s: String) -> Any",
-        "Parses one YAML document (YAML 1.2 core schema) into a value.",
+        "Parses one YAML document into a value (as serde_yaml reads it: numbers with leading zeros such as `0755` stay strings).",
         from_yaml
     ),
     builtin!(
@@ -155,7 +155,7 @@ pub static BUILTINS: &[Builtin] = &[
         1,
         MANY,
         "merge(a: Object, b: Object, ...) -> Object",
-        "Deep-merges objects left to right: nested objects merge, anything else in a later object replaces the earlier value; `null` arguments are skipped.",
+        "Deep-merges objects left to right: nested objects merge, anything else in a later object (including `null`) replaces the earlier value; `null` arguments are skipped.",
         merge
     ),
     builtin!(
@@ -338,6 +338,14 @@ pub(crate) fn lookup(name: &str) -> Option<&'static Arc<Func>> {
     TABLE.get(name)
 }
 
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 fn bad(ev: &Evaluator<'_>, span: Span, code: codes::Code, msg: String) -> Box<Diagnostic> {
     Box::new(Diagnostic::error(code, msg).at(ev.file(), span, ""))
 }
@@ -379,7 +387,8 @@ fn int_arg(ev: &Evaluator<'_>, span: Span, func: &str, v: &Value) -> R<i64> {
     }
 }
 
-fn len(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn len(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
     let n = match &a[0] {
         Value::Str(s) => s.chars().count(),
         Value::List(l) => l.len(),
@@ -389,19 +398,20 @@ fn len(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     Ok(Value::Int(n as i64))
 }
 
-fn keys(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let o = obj_arg(ev, span, "keys", &a[0])?;
+fn keys(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let o = obj_arg(ev, site.arg(0), "keys", &a[0])?;
     Ok(Value::list(
         o.keys().map(|k| Value::Str(k.clone())).collect(),
     ))
 }
 
-fn values(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let o = obj_arg(ev, span, "values", &a[0])?;
+fn values(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let o = obj_arg(ev, site.arg(0), "values", &a[0])?;
     Ok(Value::list(o.values().cloned().collect()))
 }
 
-fn range(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn range(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
     let (start, end, step) = match a {
         [end] => (0, int_arg(ev, span, "range", end)?, 1),
         [start, end] => (
@@ -452,11 +462,12 @@ fn range(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     Ok(Value::list(out))
 }
 
-fn contains(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn contains(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
     Ok(Value::Bool(match (&a[0], &a[1]) {
         (Value::List(l), needle) => l.iter().any(|x| x == needle),
         (Value::Str(s), Value::Str(n)) => s.contains(&**n),
-        (Value::Object(o), Value::Str(k)) => o.contains_key(&**k),
+        (Value::Object(o), Value::Str(k)) => o.contains_key(k),
         (Value::Str(_) | Value::Object(_), other) => {
             return Err(type_err(ev, span, "contains", "a String needle", other));
         }
@@ -472,25 +483,25 @@ fn contains(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     }))
 }
 
-fn upper(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn upper(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::from(
-        str_arg(ev, span, "upper", &a[0])?.to_uppercase(),
+        str_arg(ev, site.arg(0), "upper", &a[0])?.to_uppercase(),
     ))
 }
 
-fn lower(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn lower(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::from(
-        str_arg(ev, span, "lower", &a[0])?.to_lowercase(),
+        str_arg(ev, site.arg(0), "lower", &a[0])?.to_lowercase(),
     ))
 }
 
-fn trim(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    Ok(Value::str(str_arg(ev, span, "trim", &a[0])?.trim()))
+fn trim(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    Ok(Value::str(str_arg(ev, site.arg(0), "trim", &a[0])?.trim()))
 }
 
-fn split(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let s = str_arg(ev, span, "split", &a[0])?;
-    let sep = str_arg(ev, span, "split", &a[1])?;
+fn split(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let s = str_arg(ev, site.arg(0), "split", &a[0])?;
+    let sep = str_arg(ev, site.arg(1), "split", &a[1])?;
     let parts: Vec<Value> = if sep.is_empty() {
         s.chars().map(|c| Value::from(c.to_string())).collect()
     } else {
@@ -499,9 +510,10 @@ fn split(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     Ok(Value::list(parts))
 }
 
-fn join(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let items = list_arg(ev, span, "join", &a[0])?;
-    let sep = str_arg(ev, span, "join", &a[1])?;
+fn join(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
+    let items = list_arg(ev, site.arg(0), "join", &a[0])?;
+    let sep = str_arg(ev, site.arg(1), "join", &a[1])?;
     let mut out = String::new();
     for (i, v) in items.iter().enumerate() {
         if i > 0 {
@@ -512,10 +524,11 @@ fn join(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     Ok(Value::from(out))
 }
 
-fn replace(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let s = str_arg(ev, span, "replace", &a[0])?;
-    let from = str_arg(ev, span, "replace", &a[1])?;
-    let to = str_arg(ev, span, "replace", &a[2])?;
+fn replace(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
+    let s = str_arg(ev, site.arg(0), "replace", &a[0])?;
+    let from = str_arg(ev, site.arg(1), "replace", &a[1])?;
+    let to = str_arg(ev, site.arg(2), "replace", &a[2])?;
     if from.is_empty() {
         return Err(bad(
             ev,
@@ -527,19 +540,20 @@ fn replace(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     Ok(Value::from(s.replace(from, to)))
 }
 
-fn starts_with(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let s = str_arg(ev, span, "starts_with", &a[0])?;
-    let p = str_arg(ev, span, "starts_with", &a[1])?;
+fn starts_with(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let s = str_arg(ev, site.arg(0), "starts_with", &a[0])?;
+    let p = str_arg(ev, site.arg(1), "starts_with", &a[1])?;
     Ok(Value::Bool(s.starts_with(p)))
 }
 
-fn ends_with(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let s = str_arg(ev, span, "ends_with", &a[0])?;
-    let p = str_arg(ev, span, "ends_with", &a[1])?;
+fn ends_with(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let s = str_arg(ev, site.arg(0), "ends_with", &a[0])?;
+    let p = str_arg(ev, site.arg(1), "ends_with", &a[1])?;
     Ok(Value::Bool(s.ends_with(p)))
 }
 
-fn to_string(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn to_string(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
     if let Value::Str(_) = &a[0] {
         return Ok(a[0].clone());
     }
@@ -548,8 +562,9 @@ fn to_string(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     Ok(Value::from(out))
 }
 
-fn format(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let template = str_arg(ev, span, "format", &a[0])?;
+fn format(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let template = str_arg(ev, site.arg(0), "format", &a[0])?;
+    let span = site.arg(0);
     let args = &a[1..];
     let mut out = String::with_capacity(template.len());
     let mut next = 0;
@@ -572,8 +587,8 @@ fn format(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
                         span,
                         codes::FORMAT,
                         format!(
-                            "the template has more `{{}}` than the {} argument(s) given",
-                            args.len()
+                            "the template has more `{{}}` than the {} given",
+                            plural(args.len(), "argument")
                         ),
                     ));
                 };
@@ -597,15 +612,16 @@ fn format(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
             span,
             codes::FORMAT,
             format!(
-                "{} argument(s) given but the template uses only {next}",
-                args.len()
+                "{} given, but the template uses only {next} `{{}}`",
+                plural(args.len(), "argument")
             ),
         ));
     }
     Ok(Value::from(out))
 }
 
-fn to_json(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn to_json(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
     let indent = match a.get(1) {
         Some(v) => {
             let n = int_arg(ev, span, "to_json", v)?;
@@ -626,25 +642,27 @@ fn to_json(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
         .map_err(|m| bad(ev, span, codes::NOT_EXPORTABLE, m))
 }
 
-fn to_yaml(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn to_yaml(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
     crate::export::yaml::to_string(&a[0])
         .map(Value::from)
         .map_err(|m| bad(ev, span, codes::NOT_EXPORTABLE, m))
 }
 
-fn from_json(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let s = str_arg(ev, span, "from_json", &a[0])?;
+fn from_json(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let s = str_arg(ev, site.arg(0), "from_json", &a[0])?;
     serde_json::from_str::<Value>(s)
-        .map_err(|e| bad(ev, span, codes::DECODE, format!("invalid JSON: {e}")))
+        .map_err(|e| bad(ev, site.arg(0), codes::DECODE, format!("invalid JSON: {e}")))
 }
 
-fn from_yaml(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let s = str_arg(ev, span, "from_yaml", &a[0])?;
+fn from_yaml(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let s = str_arg(ev, site.arg(0), "from_yaml", &a[0])?;
     serde_yaml_ng::from_str::<Value>(s)
-        .map_err(|e| bad(ev, span, codes::DECODE, format!("invalid YAML: {e}")))
+        .map_err(|e| bad(ev, site.arg(0), codes::DECODE, format!("invalid YAML: {e}")))
 }
 
-fn merge(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn merge(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
     let mut out: Option<Value> = None;
     for v in a {
         match v {
@@ -726,16 +744,19 @@ fn extremum(ev: &Evaluator<'_>, a: &[Value], span: Span, func: &str, want: Order
     Ok(best.clone())
 }
 
-fn min(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn min(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
     extremum(ev, a, span, "min", Ordering::Less)
 }
 
-fn max(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn max(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
     extremum(ev, a, span, "max", Ordering::Greater)
 }
 
-fn sum(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let items = list_arg(ev, span, "sum", &a[0])?;
+fn sum(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
+    let items = list_arg(ev, site.arg(0), "sum", &a[0])?;
     let mut acc = Value::Int(0);
     for v in items {
         acc = match (&acc, v) {
@@ -801,22 +822,24 @@ fn sorted_by_keys(
     ))
 }
 
-fn sort(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let items = list_arg(ev, span, "sort", &a[0])?;
+fn sort(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
+    let items = list_arg(ev, site.arg(0), "sort", &a[0])?;
     sorted_by_keys(ev, span, "sort", items, items)
 }
 
-fn sort_by(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let items = list_arg(ev, span, "sort_by", &a[0])?.to_vec();
+fn sort_by(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
+    let items = list_arg(ev, site.arg(0), "sort_by", &a[0])?.to_vec();
     let mut keys = Vec::with_capacity(items.len());
     for v in &items {
-        keys.push(ev.call(&a[1], vec![v.clone()], span, span)?);
+        keys.push(ev.call(&a[1], vec![v.clone()], site)?);
     }
     sorted_by_keys(ev, span, "sort_by", &items, &keys)
 }
 
-fn unique(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let items = list_arg(ev, span, "unique", &a[0])?;
+fn unique(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let items = list_arg(ev, site.arg(0), "unique", &a[0])?;
     let mut out: Vec<Value> = Vec::new();
     for v in items {
         if !out.contains(v) {
@@ -826,8 +849,8 @@ fn unique(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     Ok(Value::list(out))
 }
 
-fn flatten(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let items = list_arg(ev, span, "flatten", &a[0])?;
+fn flatten(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let items = list_arg(ev, site.arg(0), "flatten", &a[0])?;
     let mut out = Vec::new();
     for v in items {
         match v {
@@ -838,9 +861,9 @@ fn flatten(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     Ok(Value::list(out))
 }
 
-fn zip(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let x = list_arg(ev, span, "zip", &a[0])?;
-    let y = list_arg(ev, span, "zip", &a[1])?;
+fn zip(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let x = list_arg(ev, site.arg(0), "zip", &a[0])?;
+    let y = list_arg(ev, site.arg(1), "zip", &a[1])?;
     Ok(Value::list(
         x.iter()
             .zip(y.iter())
@@ -849,18 +872,33 @@ fn zip(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     ))
 }
 
-fn base64_encode(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let s = str_arg(ev, span, "base64_encode", &a[0])?;
+fn base64_encode(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let s = str_arg(ev, site.arg(0), "base64_encode", &a[0])?;
     Ok(Value::from(
         base64::engine::general_purpose::STANDARD.encode(s.as_bytes()),
     ))
 }
 
-fn base64_decode(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let s = str_arg(ev, span, "base64_decode", &a[0])?;
+fn base64_decode(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
+    let s = str_arg(ev, site.arg(0), "base64_decode", &a[0])?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(s.trim())
-        .map_err(|e| bad(ev, span, codes::DECODE, format!("invalid Base64: {e}")))?;
+        .map_err(|e| {
+            let why = match e {
+                base64::DecodeError::InvalidByte(at, b) => {
+                    format!("invalid character {:?} at offset {at}", char::from(b))
+                }
+                base64::DecodeError::InvalidLength(n) => {
+                    format!("{n} characters cannot be Base64 (the length must be a multiple of 4 with padding)")
+                }
+                base64::DecodeError::InvalidLastSymbol(at, b) => {
+                    format!("invalid last character {:?} at offset {at}", char::from(b))
+                }
+                base64::DecodeError::InvalidPadding => "invalid `=` padding".to_string(),
+            };
+            bad(ev, site.arg(0), codes::DECODE, format!("invalid Base64: {why}"))
+        })?;
     String::from_utf8(bytes).map(Value::from).map_err(|_| {
         bad(
             ev,
@@ -871,8 +909,8 @@ fn base64_decode(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     })
 }
 
-fn sha256(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
-    let s = str_arg(ev, span, "sha256", &a[0])?;
+fn sha256(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let s = str_arg(ev, site.arg(0), "sha256", &a[0])?;
     let digest = sha2::Sha256::digest(s.as_bytes());
     let mut hex = String::with_capacity(64);
     for b in digest {
@@ -881,7 +919,8 @@ fn sha256(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     Ok(Value::from(hex))
 }
 
-fn to_int(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn to_int(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
     match &a[0] {
         Value::Int(i) => Ok(Value::Int(*i)),
         Value::Float(x) if x.is_finite() && x.abs() < 9.2e18 => Ok(Value::Int(x.trunc() as i64)),
@@ -909,7 +948,8 @@ fn to_int(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     }
 }
 
-fn to_float(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
+fn to_float(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let span = site.call;
     match &a[0] {
         Value::Int(i) => Ok(Value::Float(*i as f64)),
         Value::Float(x) => Ok(Value::Float(*x)),
@@ -937,6 +977,6 @@ fn to_float(ev: &mut Evaluator<'_>, a: &[Value], span: Span) -> R<Value> {
     }
 }
 
-fn type_of(_ev: &mut Evaluator<'_>, a: &[Value], _span: Span) -> R<Value> {
+fn type_of(_ev: &mut Evaluator<'_>, a: &[Value], _site: &Site<'_>) -> R<Value> {
     Ok(Value::str(a[0].type_name()))
 }

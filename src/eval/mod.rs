@@ -32,6 +32,11 @@ pub const MAX_CALL_DEPTH: usize = 1000;
 
 pub(crate) type R<T> = Result<T, Box<Diagnostic>>;
 
+/// When less stack than this is left, evaluation continues on a new segment of
+/// [`STACK_SEGMENT`] bytes allocated on the heap.
+const STACK_RED_ZONE: usize = 1024 * 1024;
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
 /// A function value: a closure over its defining scope, or a builtin.
 pub struct Func {
     pub(crate) kind: FuncKind,
@@ -58,6 +63,20 @@ impl Func {
     }
 }
 
+/// Where a call happens: for diagnostics that point at the callee, the call or an argument.
+pub(crate) struct Site<'a> {
+    pub callee: Span,
+    pub call: Span,
+    pub args: &'a [Expr],
+}
+
+impl Site<'_> {
+    /// The span of argument `i`, or of the whole call when there is no such argument.
+    pub fn arg(&self, i: usize) -> Span {
+        self.args.get(i).map_or(self.call, |a| a.span)
+    }
+}
+
 /// A value supplied for a `param`.
 #[derive(Clone, Debug)]
 pub enum ParamValue {
@@ -79,7 +98,10 @@ pub struct ResourceInstance {
     /// The evaluated body.
     pub body: Value,
     pub file: FileId,
+    /// The `id: type` part of the declaration.
     pub span: Span,
+    /// The key expression of a keyed resource.
+    pub key_span: Option<Span>,
 }
 
 impl ResourceInstance {
@@ -98,6 +120,9 @@ pub struct Evaluation {
     /// The module document: the object of top-level fields.
     pub document: Value,
     pub resources: Vec<ResourceInstance>,
+    /// Whether the program declares resources at all (some may sit under a condition that did
+    /// not hold, so `resources` can be empty even then).
+    pub declares_resources: bool,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -115,6 +140,7 @@ enum GlobalKind<'m> {
 }
 
 struct GlobalDef<'m> {
+    name: Name,
     kind: GlobalKind<'m>,
     span: Span,
 }
@@ -134,6 +160,7 @@ struct ItemOutput {
 
 enum ItemState {
     Pending,
+    /// Being evaluated; what it produced so far is in `Evaluator::building`.
     InProgress,
     Done(Arc<ItemOutput>),
     Failed,
@@ -141,13 +168,21 @@ enum ItemState {
 
 pub(crate) struct Evaluator<'m> {
     module: &'m Module,
+    /// The file whose spans the expression being evaluated refers to.
     file: FileId,
     names: FxHashMap<Name, usize>,
     defs: Vec<GlobalDef<'m>>,
     slots: Vec<Slot>,
     items: Vec<ItemState>,
+    /// Outputs of the top-level items being evaluated, by item index.
+    building: FxHashMap<usize, ItemOutput>,
+    /// Global definitions being computed, innermost last (to show cycles).
+    computing: Vec<usize>,
     params: &'m IndexMap<String, ParamValue>,
+    /// Nested function calls.
     depth: usize,
+    /// Nested `eval` calls, for the periodic stack check.
+    nesting: usize,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -157,17 +192,29 @@ pub fn evaluate(module: &Module, params: &IndexMap<String, ParamValue>) -> Evalu
     ev.run()
 }
 
-/// Evaluates `expr` in the scope of `module` (for `cairn eval -e`).
+/// Evaluates `expr`, parsed from `file`, in the scope of `module` (for `cairn eval -e`). The
+/// fields of the module document are in scope too, as names.
 pub fn evaluate_expr(
     module: &Module,
     params: &IndexMap<String, ParamValue>,
     expr: &Expr,
+    file: FileId,
 ) -> Result<Value, Vec<Diagnostic>> {
     let mut ev = Evaluator::new(module, params);
-    if !ev.diagnostics.is_empty() {
-        return Err(ev.diagnostics);
+    let evaluation = ev.run();
+    if evaluation.diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(evaluation.diagnostics);
     }
-    ev.eval(expr, &Env::new()).map_err(|d| vec![*d])
+    let mut env = Env::new();
+    if let Some(doc) = evaluation.document.as_object() {
+        for (k, v) in doc.iter() {
+            if !ev.names.contains_key(k) {
+                env = env.bind(k.clone(), v.clone());
+            }
+        }
+    }
+    ev.file = file;
+    ev.eval(expr, &env).map_err(|d| vec![*d])
 }
 
 impl<'m> Evaluator<'m> {
@@ -179,8 +226,11 @@ impl<'m> Evaluator<'m> {
             defs: Vec::new(),
             slots: Vec::new(),
             items: module.items.iter().map(|_| ItemState::Pending).collect(),
+            building: FxHashMap::default(),
+            computing: Vec::new(),
             params,
             depth: 0,
+            nesting: 0,
             diagnostics: Vec::new(),
         };
         ev.collect_globals();
@@ -194,15 +244,22 @@ impl<'m> Evaluator<'m> {
 
     fn define(&mut self, name: &Ident, kind: GlobalKind<'m>) {
         if let Some(&prev) = self.names.get(&name.name) {
+            // Several declarations of one resource id are checked per instance (id and key)
+            // after evaluation, where the key is known.
             if let (
                 GlobalKind::Resource { keyed, items },
                 GlobalKind::Resource {
-                    items: new_items, ..
+                    keyed: new_keyed,
+                    items: new_items,
                 },
             ) = (&mut self.defs[prev].kind, &kind)
-                && *keyed
             {
-                items.extend(new_items);
+                *keyed |= *new_keyed;
+                for i in new_items {
+                    if !items.contains(i) {
+                        items.push(*i);
+                    }
+                }
                 return;
             }
             let prev_span = self.defs[prev].span;
@@ -211,14 +268,15 @@ impl<'m> Evaluator<'m> {
                     codes::DUPLICATE_DEFINITION,
                     format!("`{}` is defined twice", name.name),
                 )
-                .at(self.file, name.span, "defined again here")
-                .also(self.file, prev_span, "first defined here")
+                .at(self.module.file, name.span, "defined again here")
+                .also(self.module.file, prev_span, "first defined here")
                 .with_help("rename one of them"),
             );
             return;
         }
         self.names.insert(name.name.clone(), self.defs.len());
         self.defs.push(GlobalDef {
+            name: name.name.clone(),
             kind,
             span: name.span,
         });
@@ -260,36 +318,61 @@ impl<'m> Evaluator<'m> {
                         );
                     }
                 }
-                ItemKind::Field(_) | ItemKind::Error => {}
+                ItemKind::Field(_) | ItemKind::Spread(_) | ItemKind::Error => {}
             }
         }
     }
 
     fn check_params(&mut self) {
-        let declared: Vec<&str> = self
+        let declared: Vec<&'m Param> = self
             .module
             .items
             .iter()
             .filter_map(|i| match &i.kind {
-                ItemKind::Param(p) => Some(&*p.name.name),
+                ItemKind::Param(p) => Some(p),
                 _ => None,
             })
             .collect();
         for name in self.params.keys() {
-            if !declared.contains(&name.as_str()) {
-                let mut d = Diagnostic::error(
-                    codes::UNKNOWN_PARAM,
-                    format!("the program has no parameter `{name}`"),
-                );
-                d = match did_you_mean(name, declared.iter().copied()) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None if declared.is_empty() => {
-                        d.with_help("the program declares no parameters")
-                    }
-                    None => d.with_help(format!("declared parameters: {}", declared.join(", "))),
-                };
-                self.diagnostics.push(d);
+            if declared.iter().any(|p| *p.name.name == **name) {
+                continue;
             }
+            let mut d = Diagnostic::error(
+                codes::UNKNOWN_PARAM,
+                format!("the program has no parameter `{name}`"),
+            );
+            let closest = did_you_mean(name, declared.iter().map(|p| &*p.name.name));
+            d = match (closest, declared.first()) {
+                (Some(s), _) => {
+                    let p = declared.iter().find(|p| &*p.name.name == s);
+                    if let Some(p) = p {
+                        d = d.at(self.module.file, p.name.span, "this parameter is declared");
+                    }
+                    d.with_help(format!("did you mean `{s}`?"))
+                }
+                (None, Some(first)) => d
+                    .at(
+                        self.module.file,
+                        first.name.span,
+                        "the parameters start here",
+                    )
+                    .with_help(format!(
+                        "declared parameters: {}",
+                        declared
+                            .iter()
+                            .map(|p| &*p.name.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                (None, None) => d
+                    .at(
+                        self.module.file,
+                        Span::new(0, 0),
+                        "this program declares no `param`",
+                    )
+                    .with_help("declare it with `param name: Type = default`, or drop the value"),
+            };
+            self.diagnostics.push(d);
         }
     }
 
@@ -302,57 +385,83 @@ impl<'m> Evaluator<'m> {
                 ItemKind::Param(p) => Some(&p.name),
                 _ => None,
             };
-            if let Some(name) = name {
-                if let Some(&g) = self.names.get(&name.name)
-                    && self.defs[g].span == name.span
-                    && let Err(d) = self.global(g, name.span)
-                    && !is_already_reported(&d)
-                {
-                    self.diagnostics.push(*d);
+            let result = match name {
+                Some(name) => match self.names.get(&name.name) {
+                    Some(&g) if self.defs[g].span == name.span => {
+                        self.global(g, name.span).map(|_| ())
+                    }
+                    _ => Ok(()),
+                },
+                None => self.item(index, None).map(|_| ()),
+            };
+            if let Err(mut d) = result {
+                if is_already_reported(&d) {
+                    continue;
                 }
-                continue;
-            }
-            if let Err(d) = self.item(index)
-                && !is_already_reported(&d)
-            {
+                // Point at the item being evaluated when the error lies elsewhere (inside a
+                // function it called, say).
+                if let Some(p) = d.primary()
+                    && !(p.file == module.file
+                        && item.span.start <= p.span.start
+                        && p.span.end <= item.span.end)
+                {
+                    let head = item_head(item);
+                    d.labels.push(crate::diagnostics::Label {
+                        file: module.file,
+                        span: head,
+                        message: "while evaluating this".to_string(),
+                        primary: false,
+                    });
+                }
                 self.diagnostics.push(*d);
             }
         }
         let mut document = Object::default();
         let mut resources: Vec<ResourceInstance> = Vec::new();
-        let mut seen: FxHashMap<(Name, Option<Name>), Span> = FxHashMap::default();
+        let mut seen: FxHashMap<(Name, Option<Name>), (Span, Option<Span>)> = FxHashMap::default();
+        let mut problems = Vec::new();
         for state in &self.items {
             let ItemState::Done(out) = state else {
                 continue;
             };
             for (path, value, span) in &out.fields {
+                if let Some(at) = find_function(value) {
+                    problems.push(not_exportable(module.file, path, &at, *span));
+                    continue;
+                }
                 if let Err(at) = set_path(&mut document, path, value.clone()) {
-                    self.diagnostics.push(*self.path_conflict(path, at, *span));
+                    problems.push(*self.path_conflict(path, at, *span));
                 }
             }
             for r in &out.resources {
-                let id = (r.name.clone(), r.key.clone());
-                if let Some(first) = seen.get(&id) {
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            codes::DUPLICATE_DEFINITION,
-                            format!("resource `{}` is declared twice", r.address()),
-                        )
-                        .at(self.file, r.span, "declared again here")
-                        .also(self.file, *first, "first declared here")
-                        .with_help("each resource needs its own id, or a key that differs (`resource id[key]: ...`)"),
-                    );
+                if let Some(at) = find_function(&r.body) {
+                    problems.push(not_exportable(
+                        module.file,
+                        &[Arc::from(r.address())],
+                        &at,
+                        r.span,
+                    ));
                     continue;
                 }
-                seen.insert(id, r.span);
+                let id = (r.name.clone(), r.key.clone());
+                if let Some((first, first_key)) = seen.get(&id) {
+                    problems.push(duplicate_resource(module.file, r, *first, *first_key));
+                    continue;
+                }
+                seen.insert(id, (r.span, r.key_span));
                 resources.push(r.clone());
             }
         }
+        self.diagnostics.extend(problems);
         let mut diagnostics = std::mem::take(&mut self.diagnostics);
         crate::diagnostics::sort(&mut diagnostics);
         Evaluation {
             document: Value::object(document),
             resources,
+            declares_resources: self
+                .defs
+                .iter()
+                .any(|d| matches!(d.kind, GlobalKind::Resource { .. })),
             diagnostics,
         }
     }
@@ -377,28 +486,35 @@ impl<'m> Evaluator<'m> {
         )
     }
 
-    /// Evaluates top-level item `index` once; later calls reuse the result.
-    fn item(&mut self, index: usize) -> R<Arc<ItemOutput>> {
+    /// Evaluates top-level item `index` once; later calls reuse the result. `referenced_at` is
+    /// where a resource of this item was referenced from, if that is why it is evaluated.
+    fn item(&mut self, index: usize, referenced_at: Option<Span>) -> R<Arc<ItemOutput>> {
         match &self.items[index] {
             ItemState::Done(out) => return Ok(out.clone()),
             ItemState::Failed => return Err(already_reported()),
             ItemState::InProgress => {
-                let span = self.module.items[index].span;
-                return Err(self
-                    .error(codes::CYCLE, "a resource refers to itself", span)
-                    .map_help("a resource cannot use its own attributes or those of a resource that depends on it"));
+                let span = referenced_at.unwrap_or(self.module.items[index].span);
+                return Err(Box::new(
+                    Diagnostic::error(codes::CYCLE, "resources refer to each other in a cycle")
+                        .at(self.module.file, span, "this reference leads back to itself")
+                        .with_help("a resource cannot use its own attributes, or those of a resource that depends on it"),
+                ));
             }
             ItemState::Pending => {}
         }
         self.items[index] = ItemState::InProgress;
+        self.building.insert(index, ItemOutput::default());
         let module = self.module;
-        let mut out = ItemOutput::default();
-        match self.exec_items(
+        let saved_file = std::mem::replace(&mut self.file, module.file);
+        let result = self.exec_items(
             std::slice::from_ref(&module.items[index]),
             &Env::new(),
             false,
-            &mut out,
-        ) {
+            index,
+        );
+        self.file = saved_file;
+        let out = self.building.remove(&index).unwrap_or_default();
+        match result {
             Ok(()) => {
                 let out = Arc::new(out);
                 self.items[index] = ItemState::Done(out.clone());
@@ -411,35 +527,66 @@ impl<'m> Evaluator<'m> {
         }
     }
 
-    fn exec_items(
-        &mut self,
-        items: &'m [Item],
-        env: &Env,
-        nested: bool,
-        out: &mut ItemOutput,
-    ) -> R<()> {
+    fn output(&mut self, index: usize) -> &mut ItemOutput {
+        self.building.entry(index).or_default()
+    }
+
+    fn exec_items(&mut self, items: &'m [Item], env: &Env, nested: bool, index: usize) -> R<()> {
         let mut env = env.clone();
         for item in items {
             match &item.kind {
                 ItemKind::Field(f) => {
                     let path = self.key_path(&f.path, &env)?;
                     let value = self.eval(&f.value, &env)?;
-                    out.fields.push((path, value, item.span));
+                    self.output(index).fields.push((path, value, item.span));
                 }
+                ItemKind::Spread(e) => match self.eval(e, &env)? {
+                    Value::Object(o) => {
+                        for (k, v) in o.iter() {
+                            self.output(index)
+                                .fields
+                                .push((vec![k.clone()], v.clone(), item.span));
+                        }
+                    }
+                    Value::Null => {}
+                    other => {
+                        return Err(self
+                            .error(
+                                codes::INVALID_SPREAD,
+                                format!(
+                                    "cannot spread {} into the module document",
+                                    other.describe()
+                                ),
+                                e.span,
+                            )
+                            .map_help("`...` at the top level takes an object"));
+                    }
+                },
                 ItemKind::Resource(r) => {
                     let key = match &r.key {
                         Some(k) => Some(self.resource_key(k, &env)?),
                         None => None,
                     };
                     let body = self.eval(&r.body, &env)?;
-                    out.resources.push(ResourceInstance {
+                    if !matches!(body, Value::Object(_)) {
+                        return Err(self
+                            .error(
+                                codes::TYPE_MISMATCH,
+                                format!("a resource body must be an object, found {}", body.describe()),
+                                r.body.span,
+                            )
+                            .map_help("write the body as `{ ... }`, or compute it with `= expr` returning an object"));
+                    }
+                    let instance = ResourceInstance {
                         type_path: r.ty.dotted(),
                         name: r.name.name.clone(),
                         key,
                         body,
                         file: self.file,
                         span: r.name.span.to(r.ty.span),
-                    });
+                        key_span: r.key.as_ref().map(|k| k.span),
+                    };
+                    self.output(index).resources.push(instance);
                 }
                 ItemKind::For(f) => {
                     let iter = self.eval(&f.iter, &env)?;
@@ -449,14 +596,14 @@ impl<'m> Evaluator<'m> {
                         {
                             continue;
                         }
-                        self.exec_items(&f.items, &bound, true, out)?;
+                        self.exec_items(&f.items, &bound, true, index)?;
                     }
                 }
                 ItemKind::If(i) => {
                     if self.condition(&i.cond, &env)? {
-                        self.exec_items(&i.then, &env, true, out)?;
+                        self.exec_items(&i.then, &env, true, index)?;
                     } else if let Some(o) = &i.otherwise {
-                        self.exec_items(o, &env, true, out)?;
+                        self.exec_items(o, &env, true, index)?;
                     }
                 }
                 ItemKind::Let(d) if nested => {
@@ -474,24 +621,15 @@ impl<'m> Evaluator<'m> {
                         env = env.bind(name.name.clone(), closure);
                     }
                 }
-                ItemKind::Let(_) | ItemKind::Fn(_) | ItemKind::Error => {}
-                ItemKind::Param(_)
+                // Top-level definitions are resolved lazily through `global`; declarations
+                // nested in blocks were reported by the parser.
+                ItemKind::Let(_)
+                | ItemKind::Fn(_)
+                | ItemKind::Error
+                | ItemKind::Param(_)
                 | ItemKind::Type(_)
                 | ItemKind::Schema(_)
-                | ItemKind::Import(_)
-                    if !nested => {}
-                ItemKind::Param(_)
-                | ItemKind::Type(_)
-                | ItemKind::Schema(_)
-                | ItemKind::Import(_) => {
-                    return Err(self
-                        .error(
-                            codes::SYNTAX,
-                            "this declaration is only allowed at the top level",
-                            item.span,
-                        )
-                        .map_help("move `param`, `type`, `schema` and `import` out of `for` and `if` blocks"));
-                }
+                | ItemKind::Import(_) => {}
             }
         }
         Ok(())
@@ -506,7 +644,7 @@ impl<'m> Evaluator<'m> {
                     codes::INVALID_KEY,
                     format!(
                         "a resource key must be a string or an integer, found {}",
-                        other.type_name()
+                        other.describe()
                     ),
                     key.span,
                 )
@@ -518,89 +656,118 @@ impl<'m> Evaluator<'m> {
     fn global(&mut self, g: usize, span: Span) -> R<Value> {
         match &self.slots[g] {
             Slot::Done(v) => return Ok(v.clone()),
-            Slot::InProgress => {
-                let def_span = self.defs[g].span;
-                return Err(Box::new(
-                    Diagnostic::error(codes::CYCLE, "definition depends on itself")
-                        .at(self.file, span, "used here while it is being computed")
-                        .also(self.file, def_span, "defined here")
-                        .with_help("break the cycle: a definition cannot use its own value, directly or through others"),
-                ));
-            }
+            Slot::InProgress => return Err(self.cycle(g, span)),
             Slot::Failed => return Err(already_reported()),
             Slot::Pending => {}
         }
         self.slots[g] = Slot::InProgress;
+        self.computing.push(g);
+        let saved_file = std::mem::replace(&mut self.file, self.module.file);
         let result = self.compute_global(g, span);
+        self.file = saved_file;
+        self.computing.pop();
         self.slots[g] = match &result {
-            Ok(v) => Slot::Done(v.clone()),
+            Ok((v, true)) => Slot::Done(v.clone()),
+            // A value read from a resource item still being evaluated may grow: do not keep it.
+            Ok((_, false)) => Slot::Pending,
             Err(_) => Slot::Failed,
         };
-        result
+        result.map(|(v, _)| v)
     }
 
-    fn compute_global(&mut self, g: usize, span: Span) -> R<Value> {
+    /// The diagnostic for a definition used while it is being computed: it names the chain.
+    fn cycle(&self, g: usize, span: Span) -> Box<Diagnostic> {
+        let from = self.computing.iter().position(|&c| c == g).unwrap_or(0);
+        let chain: Vec<&str> = self.computing[from..]
+            .iter()
+            .map(|&c| &*self.defs[c].name)
+            .chain(std::iter::once(&*self.defs[g].name))
+            .collect();
+        let def_span = self.defs[g].span;
+        let mut d = Diagnostic::error(
+            codes::CYCLE,
+            format!("`{}` depends on itself", self.defs[g].name),
+        )
+        .at(self.file, span, "used here while it is being computed")
+        .also(self.module.file, def_span, "defined here");
+        if chain.len() > 2 {
+            d = d.with_note(format!("the cycle: {}", chain.join(" -> ")));
+        }
+        Box::new(d.with_help(
+            "break the cycle: a definition cannot use its own value, directly or through others",
+        ))
+    }
+
+    /// A global's value, and whether it may be memoized.
+    fn compute_global(&mut self, g: usize, span: Span) -> R<(Value, bool)> {
         let def_span = self.defs[g].span;
         match &self.defs[g].kind {
             GlobalKind::Let(d) => {
                 let d = *d;
-                self.eval(&d.value, &Env::new())
+                Ok((self.eval(&d.value, &Env::new())?, true))
             }
             GlobalKind::Param(p) => {
                 let p = *p;
-                self.param(p)
+                Ok((self.param(p)?, true))
             }
-            GlobalKind::Fn(f) => Ok(Value::Func(Arc::new(Func {
-                kind: FuncKind::Closure {
-                    def: (*f).clone(),
-                    env: Env::new(),
-                },
-            }))),
+            GlobalKind::Fn(f) => Ok((
+                Value::Func(Arc::new(Func {
+                    kind: FuncKind::Closure {
+                        def: (*f).clone(),
+                        env: Env::new(),
+                    },
+                })),
+                true,
+            )),
             GlobalKind::Type => Err(self
                 .error(codes::TYPE_MISMATCH, "a type is not a value", span)
                 .map_help("types describe values; use them after `:` in a `let`, `param`, field or function")),
             GlobalKind::Import => Err(self
-                .error(
-                    codes::UNSUPPORTED,
-                    "imported modules cannot be used yet",
-                    span,
-                )
+                .error(codes::UNSUPPORTED, "imported modules cannot be used yet", span)
                 .map_help("imports parse, but this version evaluates single-file programs only")),
             GlobalKind::Resource { keyed, items } => {
                 let keyed = *keyed;
                 let items = items.clone();
-                let name = self
-                    .names
-                    .iter()
-                    .find(|(_, i)| **i == g)
-                    .map(|(n, _)| n.clone())
-                    .unwrap_or_else(|| Arc::from(""));
+                let name = self.defs[g].name.clone();
                 let mut by_key = Object::default();
                 let mut single = None;
+                let mut complete = true;
                 for index in items {
-                    let out = self.item(index)?;
-                    for r in out.resources.iter().filter(|r| r.name == name) {
-                        match &r.key {
-                            Some(k) => {
-                                by_key.insert(k.clone(), r.body.clone());
-                            }
-                            None => single = Some(r.body.clone()),
+                    // A resource of the item being evaluated (the same `for` loop, say) is
+                    // visible once it has been declared.
+                    if matches!(self.items[index], ItemState::InProgress) {
+                        complete = false;
+                        if let Some(out) = self.building.get(&index) {
+                            collect_bodies(&out.resources, &name, &mut by_key, &mut single);
                         }
+                        continue;
                     }
+                    let out = self.item(index, Some(span))?;
+                    collect_bodies(&out.resources, &name, &mut by_key, &mut single);
                 }
                 if keyed {
-                    Ok(Value::object(by_key))
-                } else {
-                    single.ok_or_else(|| {
-                        Box::new(
-                            Diagnostic::error(
-                                codes::UNKNOWN_NAME,
-                                format!("resource `{name}` was not declared in this evaluation"),
-                            )
-                            .at(self.file, span, "used here")
-                            .also(self.file, def_span, "declared under a condition here"),
+                    return Ok((Value::object(by_key), complete));
+                }
+                match single {
+                    Some(v) => Ok((v, complete)),
+                    None if !complete => Err(Box::new(
+                        Diagnostic::error(
+                            codes::CYCLE,
+                            format!("resource `{name}` is used before it is declared, in its own block"),
                         )
-                    })
+                        .at(self.file, span, "used here")
+                        .also(self.module.file, def_span, "declared here")
+                        .with_help("a resource can use resources declared before it in the same block, or in other items"),
+                    )),
+                    None => Err(Box::new(
+                        Diagnostic::error(
+                            codes::UNKNOWN_NAME,
+                            format!("resource `{name}` was not declared in this evaluation"),
+                        )
+                        .at(self.file, span, "used here")
+                        .also(self.module.file, def_span, "declared under a condition here")
+                        .with_help("the condition around the resource did not hold; check it before using the resource"),
+                    )),
                 }
             }
         }
@@ -612,7 +779,8 @@ impl<'m> Evaluator<'m> {
             Some(ParamValue::Value(v)) => Ok(v.clone()),
             Some(ParamValue::Text(text)) => {
                 let text = text.clone();
-                read_param(&text, p.ty.as_ref()).map_err(|why| {
+                let ty = p.ty.as_ref().map(|t| self.resolve_alias(t, 0));
+                read_param(&text, ty).map_err(|why| {
                     Box::new(
                         Diagnostic::error(
                             codes::INVALID_PARAM,
@@ -621,7 +789,7 @@ impl<'m> Evaluator<'m> {
                                 text, p.name.name
                             ),
                         )
-                        .at(self.file, p.name.span, "parameter declared here")
+                        .at(self.module.file, p.name.span, "parameter declared here")
                         .with_help(match &p.ty {
                             Some(_) => "give a value of the declared type".to_string(),
                             None => "check the value's syntax".to_string(),
@@ -636,7 +804,11 @@ impl<'m> Evaluator<'m> {
                         codes::INVALID_PARAM,
                         format!("parameter `{}` has no value", p.name.name),
                     )
-                    .at(self.file, p.name.span, "declared here without a default")
+                    .at(
+                        self.module.file,
+                        p.name.span,
+                        "declared here without a default",
+                    )
                     .with_help(format!(
                         "pass one with `--param {}=VALUE`, or give the parameter a default",
                         p.name.name
@@ -646,11 +818,44 @@ impl<'m> Evaluator<'m> {
         }
     }
 
+    /// Follows `type` aliases (a few levels) to the type they name.
+    fn resolve_alias<'t>(&self, ty: &'t TypeExpr, depth: usize) -> &'t TypeExpr
+    where
+        'm: 't,
+    {
+        if depth > 16 {
+            return ty;
+        }
+        if let TypeKind::Named { path, args } = &ty.kind
+            && path.segments.len() == 1
+            && args.is_empty()
+        {
+            let name = &path.segments[0].name;
+            for item in &self.module.items {
+                if let ItemKind::Type(alias) = &item.kind
+                    && alias.name.name == *name
+                {
+                    return self.resolve_alias(&alias.ty, depth + 1);
+                }
+            }
+        }
+        ty
+    }
+
     // -----------------------------------------------------------------------------------------
     // Expressions
 
     pub(crate) fn eval(&mut self, e: &Expr, env: &Env) -> R<Value> {
-        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.eval_inner(e, env))
+        // Checking the stack costs a little; doing it every 16 levels of nesting is enough,
+        // since 16 levels fit easily in the red zone.
+        self.nesting += 1;
+        let r = if self.nesting % 16 == 1 {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval_inner(e, env))
+        } else {
+            self.eval_inner(e, env)
+        };
+        self.nesting -= 1;
+        r
     }
 
     fn eval_inner(&mut self, e: &Expr, env: &Env) -> R<Value> {
@@ -677,8 +882,24 @@ impl<'m> Evaluator<'m> {
                 }
                 Ok(Value::list(out))
             }
-            ExprKind::Object(entries) => {
-                let mut obj = Object::with_capacity_and_hasher(entries.len(), Default::default());
+            ExprKind::Object { entries, plain } => {
+                if *plain {
+                    let mut fields = Vec::with_capacity(entries.len());
+                    for entry in entries {
+                        if let EntryKind::Field(Field { path, value }) = &entry.kind
+                            && let [
+                                Key {
+                                    kind: KeyKind::Static(k),
+                                    ..
+                                },
+                            ] = path.as_slice()
+                        {
+                            fields.push((k.clone(), self.eval(value, env)?));
+                        }
+                    }
+                    return Ok(Value::object(Object::from_distinct(fields)));
+                }
+                let mut obj = Object::with_capacity(entries.len());
                 self.entries(entries, env, &mut obj)?;
                 Ok(Value::object(obj))
             }
@@ -687,7 +908,20 @@ impl<'m> Evaluator<'m> {
             }
             ExprKind::Unary { op, operand } => {
                 let v = self.eval(operand, env)?;
-                ops::unary(*op, v).map_err(|msg| self.error(codes::TYPE_MISMATCH, msg, e.span))
+                let described = v.describe();
+                ops::unary(*op, v).map_err(|err| match err {
+                    ops::OpError::Overflow => self
+                        .error(codes::INT_OVERFLOW, "overflow in `-`", e.span)
+                        .map_help("the negation of the smallest Int does not fit in 64 bits"),
+                    _ => {
+                        let (what, help) = match op {
+                            UnaryOp::Not => ("`!` needs a Bool", "compare explicitly, for example `x == null` or `len(xs) == 0`"),
+                            UnaryOp::Neg => ("`-` needs a number", "negate an Int or a Float; convert text with to_int(...) or to_float(...)"),
+                        };
+                        self.error(codes::TYPE_MISMATCH, format!("{what}, found {described}"), operand.span)
+                            .map_help(help)
+                    }
+                })
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e.span, env),
             ExprKind::If {
@@ -727,11 +961,18 @@ impl<'m> Evaluator<'m> {
             return Ok(Value::Func(b.clone()));
         }
         let locals = env.names();
+        // Suggesting the definition being computed would only lead to a cycle.
+        let busy: Vec<&str> = self
+            .computing
+            .iter()
+            .map(|&g| &*self.defs[g].name)
+            .collect();
         let candidates = locals
             .iter()
             .map(|n| &**n)
             .chain(self.names.keys().map(|n| &**n))
-            .chain(BUILTINS.iter().map(|b| b.name));
+            .chain(BUILTINS.iter().map(|b| b.name))
+            .filter(|n| !busy.contains(n));
         let mut d = Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{name}`")).at(
             self.file,
             span,
@@ -748,7 +989,14 @@ impl<'m> Evaluator<'m> {
     /// Evaluates a chain of field accesses, indexes and calls. `None` means an optional access
     /// (`?.`) met null or a missing field, which ends the whole chain with null.
     fn chain(&mut self, e: &Expr, env: &Env) -> R<Option<Value>> {
-        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.chain_inner(e, env))
+        self.nesting += 1;
+        let r = if self.nesting % 16 == 1 {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.chain_inner(e, env))
+        } else {
+            self.chain_inner(e, env)
+        };
+        self.nesting -= 1;
+        r
     }
 
     fn chain_inner(&mut self, e: &Expr, env: &Env) -> R<Option<Value>> {
@@ -783,11 +1031,7 @@ impl<'m> Evaluator<'m> {
                     other => Err(self
                         .error(
                             codes::TYPE_MISMATCH,
-                            format!(
-                                "cannot read field `{}` of a {}",
-                                name.name,
-                                other.type_name()
-                            ),
+                            format!("cannot read field `{}` of {}", name.name, other.describe()),
                             target.span,
                         )
                         .map_help("only objects have fields")),
@@ -808,7 +1052,12 @@ impl<'m> Evaluator<'m> {
                 for a in args {
                     values.push(self.eval(a, env)?);
                 }
-                self.call(&f, values, callee.span, e.span).map(Some)
+                let site = Site {
+                    callee: callee.span,
+                    call: e.span,
+                    args,
+                };
+                self.call(&f, values, &site).map(Some)
             }
             _ => self.eval(e, env).map(Some),
         }
@@ -838,58 +1087,75 @@ impl<'m> Evaluator<'m> {
         match (target, index) {
             (Value::List(items), Value::Int(i)) => {
                 let len = items.len();
-                usize::try_from(*i)
-                    .ok()
-                    .and_then(|i| items.get(i))
-                    .cloned()
-                    .ok_or_else(|| {
-                        self.error(
-                            codes::INDEX_OUT_OF_BOUNDS,
-                            format!("index {i} is out of bounds for a list of length {len}"),
-                            ispan,
-                        )
-                        .map_help(if len == 0 {
-                            "the list is empty".to_string()
-                        } else {
-                            format!("valid indexes are 0 to {}", len - 1)
-                        })
-                    })
-            }
-            (Value::Object(o), Value::Str(k)) => o.get(k).cloned().ok_or_else(|| {
-                let mut d = Diagnostic::error(
-                    codes::UNKNOWN_FIELD,
-                    format!("no field {k:?} in this object"),
-                )
-                .at(self.file, ispan, "unknown key");
-                if let Some(s) = did_you_mean(k, o.keys().map(|k| &**k)) {
-                    d = d.with_help(format!("did you mean {s:?}?"));
+                // Negative indexes count from the end: `xs[-1]` is the last element.
+                let at = if *i < 0 {
+                    usize::try_from(i.unsigned_abs())
+                        .ok()
+                        .and_then(|back| len.checked_sub(back))
                 } else {
-                    d = d.with_help("check the key, or give a default with `??`");
-                }
-                Box::new(d)
-            }),
+                    usize::try_from(*i).ok()
+                };
+                at.and_then(|i| items.get(i)).cloned().ok_or_else(|| {
+                    self.error(
+                        codes::INDEX_OUT_OF_BOUNDS,
+                        format!("index {i} is out of bounds for a list of length {len}"),
+                        ispan,
+                    )
+                    .map_help(if len == 0 {
+                        "the list is empty; check `len(xs) > 0` first".to_string()
+                    } else {
+                        format!(
+                            "valid indexes are 0 to {} (or -1 to -{len} from the end)",
+                            len - 1
+                        )
+                    })
+                })
+            }
+            (Value::Object(o), Value::Str(_) | Value::Int(_)) => {
+                // An Int key reads the field of that name: keyed resources made with Int keys
+                // are found with the same Int.
+                let k: Name = match index {
+                    Value::Int(i) => Arc::from(i.to_string()),
+                    Value::Str(k) => k.clone(),
+                    _ => Arc::from(""),
+                };
+                o.get(&k).cloned().ok_or_else(|| {
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_FIELD,
+                        format!("no field {k:?} in this object"),
+                    )
+                    .at(self.file, ispan, "unknown key");
+                    if let Some(s) = did_you_mean(&k, o.keys().map(|k| &**k)) {
+                        d = d.with_help(format!("did you mean {s:?}?"));
+                    } else {
+                        d = d.with_help("check the key, or give a default with `??`");
+                    }
+                    Box::new(d)
+                })
+            }
             (Value::Null, _) => Err(Box::new(
                 Diagnostic::error(codes::NULL_ACCESS, "cannot index null")
                     .at(self.file, tspan, "this is null")
                     .with_help("check for null first, or give a default with `??`"),
             )),
-            (Value::List(_), other) => Err(self.error(
-                codes::TYPE_MISMATCH,
-                format!("a list index must be an Int, found {}", other.type_name()),
-                ispan,
-            )),
-            (Value::Object(_), other) => Err(self.error(
-                codes::TYPE_MISMATCH,
-                format!(
-                    "an object key must be a String, found {}",
-                    other.type_name()
-                ),
-                ispan,
-            )),
+            (Value::List(_), other) => Err(self
+                .error(
+                    codes::TYPE_MISMATCH,
+                    format!("a list index must be an Int, found {}", other.describe()),
+                    ispan,
+                )
+                .map_help("index lists by position, like `xs[0]`; convert text with to_int(...)")),
+            (Value::Object(_), other) => Err(self
+                .error(
+                    codes::TYPE_MISMATCH,
+                    format!("an object key must be a String, found {}", other.describe()),
+                    ispan,
+                )
+                .map_help("index objects by key, like `o[\"name\"]`")),
             (other, _) => Err(self
                 .error(
                     codes::TYPE_MISMATCH,
-                    format!("cannot index a {}", other.type_name()),
+                    format!("cannot index {}", other.describe()),
                     tspan,
                 )
                 .map_help("only lists and objects can be indexed")),
@@ -897,19 +1163,13 @@ impl<'m> Evaluator<'m> {
     }
 
     /// Calls a function value with evaluated arguments.
-    pub(crate) fn call(
-        &mut self,
-        f: &Value,
-        args: Vec<Value>,
-        callee_span: Span,
-        call_span: Span,
-    ) -> R<Value> {
+    pub(crate) fn call(&mut self, f: &Value, args: Vec<Value>, site: &Site<'_>) -> R<Value> {
         let Value::Func(func) = f else {
             return Err(self
                 .error(
                     codes::NOT_CALLABLE,
-                    format!("a {} is not a function", f.type_name()),
-                    callee_span,
+                    format!("{} is not a function", capitalize(f.describe())),
+                    site.callee,
                 )
                 .map_help("only functions, lambdas and builtins can be called"));
         };
@@ -926,28 +1186,44 @@ impl<'m> Evaluator<'m> {
                                 args.len(),
                                 if args.len() == 1 { "was" } else { "were" }
                             ),
-                            call_span,
+                            site.call,
                         )
                         .map_help(format!("usage: {}", b.signature)));
                 }
-                (b.run)(self, &args, call_span)
+                (b.run)(self, &args, site).map_err(|mut d| {
+                    if d.help.is_none() {
+                        d.help = Some(format!("usage: {}", b.signature));
+                    }
+                    d
+                })
             }
             FuncKind::Closure { def, env } => {
+                let head = fn_head(def);
                 if args.len() != def.params.len() {
-                    let name = def.name.as_ref().map_or("fn", |n| &*n.name);
+                    let name = def.name.as_ref().map_or("this function", |n| &*n.name);
+                    let shown = match &def.name {
+                        Some(n) => format!("`{}`", n.name),
+                        None => name.to_string(),
+                    };
+                    let params: Vec<&str> = def.params.iter().map(|p| &*p.name.name).collect();
                     return Err(Box::new(
                         Diagnostic::error(
                             codes::ARITY,
                             format!(
-                                "`{name}` takes {} argument{}, but {} {} given",
+                                "{shown} takes {} argument{}, but {} {} given",
                                 def.params.len(),
                                 if def.params.len() == 1 { "" } else { "s" },
                                 args.len(),
                                 if args.len() == 1 { "was" } else { "were" }
                             ),
                         )
-                        .at(self.file, call_span, "called here")
-                        .also(self.file, def.span, "defined here"),
+                        .at(self.file, site.call, "called here")
+                        .also(def.file, head, "defined here")
+                        .with_help(format!(
+                            "call it with {}: ({})",
+                            arity_text(def.params.len(), def.params.len()),
+                            params.join(", ")
+                        )),
                     ));
                 }
                 if self.depth >= MAX_CALL_DEPTH {
@@ -961,19 +1237,26 @@ impl<'m> Evaluator<'m> {
                         )
                         .at(
                             self.file,
-                            call_span,
+                            site.call,
                             format!("the {MAX_CALL_DEPTH}th nested call, to `{name}`"),
                         )
-                        .also(self.file, def.span, "in this function")
+                        .also(def.file, head, "in this function")
                         .with_help("check that the recursion has a base case that it reaches"),
                     ));
                 }
-                let mut scope = env.clone();
+                // A named function sees itself, so it can recurse even when it is local to a
+                // block (at the top level its name is a global anyway).
+                let mut scope = match &def.name {
+                    Some(n) => env.bind(n.name.clone(), f.clone()),
+                    None => env.clone(),
+                };
                 for (p, v) in def.params.iter().zip(args) {
                     scope = scope.bind(p.name.name.clone(), v);
                 }
                 self.depth += 1;
+                let caller_file = std::mem::replace(&mut self.file, def.file);
                 let result = self.eval(&def.body, &scope);
+                self.file = caller_file;
                 self.depth -= 1;
                 result.map_err(|mut d| {
                     // Show the call chain: a few innermost calls, as secondary labels.
@@ -982,7 +1265,7 @@ impl<'m> Evaluator<'m> {
                         let name = def.name.as_ref().map_or("fn", |n| &*n.name);
                         d.labels.push(crate::diagnostics::Label {
                             file: self.file,
-                            span: call_span,
+                            span: site.call,
                             message: format!("in this call to `{name}`"),
                             primary: false,
                         });
@@ -1028,6 +1311,10 @@ impl<'m> Evaluator<'m> {
                 let r = self.eval(rhs, env)?;
                 ops::binary(op, &l, &r).map_err(|err| {
                     let (code, help) = match err {
+                        ops::OpError::Overflow if matches!(l, Value::Float(_)) || matches!(r, Value::Float(_)) => (
+                            codes::INT_OVERFLOW,
+                            "the result is too large for a Float",
+                        ),
                         ops::OpError::Overflow => (
                             codes::INT_OVERFLOW,
                             "the result does not fit in 64 bits; use floats for very large numbers",
@@ -1038,10 +1325,15 @@ impl<'m> Evaluator<'m> {
                         ),
                         ops::OpError::Types => (
                             codes::TYPE_MISMATCH,
-                            if l.type_name() == "String" || r.type_name() == "String" {
-                                "convert with to_string(...), or use interpolation: \"${a}${b}\""
-                            } else {
-                                "both sides must be numbers (or strings, lists for `+`)"
+                            match op {
+                                BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                                    "compare numbers with numbers and strings with strings; convert with to_int(...), to_float(...) or to_string(...)"
+                                }
+                                BinaryOp::Add if l.type_name() == "String" || r.type_name() == "String" => {
+                                    "convert with to_string(...), or use interpolation: \"${a}${b}\""
+                                }
+                                BinaryOp::Add => "`+` adds numbers and joins two strings or two lists",
+                                _ => "both sides must be numbers",
                             },
                         ),
                     };
@@ -1084,7 +1376,7 @@ impl<'m> Evaluator<'m> {
             other => Err(self
                 .error(
                     codes::TYPE_MISMATCH,
-                    format!("a condition must be a Bool, found {}", other.type_name()),
+                    format!("a condition must be a Bool, found {}", other.describe()),
                     cond.span,
                 )
                 .map_help("compare explicitly, for example `x != null` or `len(xs) > 0`")),
@@ -1124,7 +1416,7 @@ impl<'m> Evaluator<'m> {
             other => Err(self
                 .error(
                     codes::NOT_ITERABLE,
-                    format!("cannot iterate over a {}", other.type_name()),
+                    format!("cannot iterate over {}", other.describe()),
                     span,
                 )
                 .map_help(if other.is_null() {
@@ -1145,7 +1437,7 @@ impl<'m> Evaluator<'m> {
                     return Err(self
                         .error(
                             codes::INVALID_SPREAD,
-                            format!("cannot spread a {} into a list", other.type_name()),
+                            format!("cannot spread {} into a list", other.describe()),
                             e.span,
                         )
                         .map_help("`...` in a list takes a list"));
@@ -1204,7 +1496,7 @@ impl<'m> Evaluator<'m> {
                         return Err(self
                             .error(
                                 codes::INVALID_SPREAD,
-                                format!("cannot spread a {} into an object", other.type_name()),
+                                format!("cannot spread {} into an object", other.describe()),
                                 e.span,
                             )
                             .map_help("`...` in an object takes an object"));
@@ -1254,11 +1546,15 @@ impl<'m> Evaluator<'m> {
                 KeyKind::Computed(e) => match self.eval(e, env)? {
                     Value::Str(s) => out.push(s),
                     other => {
-                        return Err(self.error(
-                            codes::INVALID_KEY,
-                            format!("a key must be a String, found {}", other.type_name()),
-                            k.span,
-                        ));
+                        return Err(self
+                            .error(
+                                codes::INVALID_KEY,
+                                format!("a key must be a String, found {}", other.describe()),
+                                k.span,
+                            )
+                            .map_help(
+                                "a computed key is an interpolated string: `\"${x}\": value`",
+                            ));
                     }
                 },
             }
@@ -1316,6 +1612,22 @@ fn itoa_buf(i: i64) -> String {
     i.to_string()
 }
 
+/// The name (or the `fn` keyword) of a function, for short labels.
+fn fn_head(def: &FnDef) -> Span {
+    match &def.name {
+        Some(n) => n.span,
+        None => Span::new(def.span.start as usize, def.span.start as usize + 2),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 fn arity_text(min: usize, max: usize) -> String {
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     if min == max {
@@ -1351,7 +1663,7 @@ fn set_path_at(obj: &mut Object, path: &[Name], value: Value, depth: usize) -> R
             Ok(())
         }
         [first, rest @ ..] => {
-            let slot = obj.entry(first.clone()).or_insert_with(Value::empty_object);
+            let slot = obj.get_or_insert_with(first.clone(), Value::empty_object);
             if slot.is_null() {
                 *slot = Value::empty_object();
             }
@@ -1359,6 +1671,107 @@ fn set_path_at(obj: &mut Object, path: &[Name], value: Value, depth: usize) -> R
                 Value::Object(inner) => set_path_at(Arc::make_mut(inner), rest, value, depth + 1),
                 _ => Err(depth),
             }
+        }
+    }
+}
+
+/// A short span that names an item: its key, name or header, for secondary labels.
+fn item_head(item: &Item) -> Span {
+    match &item.kind {
+        ItemKind::Field(f) => match (f.path.first(), f.path.last()) {
+            (Some(a), Some(b)) => a.span.to(b.span),
+            _ => item.span,
+        },
+        ItemKind::Resource(r) => r.name.span.to(r.ty.span),
+        ItemKind::For(f) => Span::new(item.span.start as usize, f.iter.span.end as usize),
+        ItemKind::If(i) => Span::new(item.span.start as usize, i.cond.span.end as usize),
+        ItemKind::Let(d) => d.name.span,
+        ItemKind::Param(p) => p.name.span,
+        _ => item.span,
+    }
+}
+
+/// The path to a function inside a value, if it holds one (`Some(vec![])` for the value itself).
+fn find_function(v: &Value) -> Option<Vec<String>> {
+    match v {
+        Value::Func(_) => Some(Vec::new()),
+        Value::List(items) => items.iter().enumerate().find_map(|(i, x)| {
+            find_function(x).map(|mut p| {
+                p.insert(0, format!("[{i}]"));
+                p
+            })
+        }),
+        Value::Object(o) => o.iter().find_map(|(k, x)| {
+            find_function(x).map(|mut p| {
+                p.insert(0, format!(".{k}"));
+                p
+            })
+        }),
+        _ => None,
+    }
+}
+
+fn not_exportable(file: FileId, path: &[Name], inner: &[String], span: Span) -> Diagnostic {
+    let mut shown: String = path.iter().map(|n| &**n).collect::<Vec<_>>().join(".");
+    for part in inner {
+        shown.push_str(part);
+    }
+    Diagnostic::error(
+        codes::NOT_EXPORTABLE,
+        format!("`{shown}` is a function, which cannot be exported"),
+    )
+    .at(file, span, "this value holds a function")
+    .with_help("call the function to get data, or bind it with `let` instead of a field")
+}
+
+fn duplicate_resource(
+    file: FileId,
+    r: &ResourceInstance,
+    first: Span,
+    first_key: Option<Span>,
+) -> Diagnostic {
+    let d = Diagnostic::error(
+        codes::DUPLICATE_DEFINITION,
+        format!("resource `{}` is declared twice", r.address()),
+    );
+    match (r.key_span, first_key) {
+        // The same declaration produced the key twice: a loop with a repeating key.
+        (Some(k), Some(fk)) if k == fk => d
+            .at(
+                file,
+                k,
+                format!(
+                    "this key is {:?} in more than one iteration",
+                    r.key.as_deref().unwrap_or("")
+                ),
+            )
+            .with_help(
+                "make the key unique per iteration, for example by including a name or an index",
+            ),
+        (Some(k), _) => d
+            .at(file, k, "declared again with this key")
+            .also(file, first, "first declared here")
+            .with_help("each instance needs its own key"),
+        (None, _) => d
+            .at(file, r.span, "declared again here")
+            .also(file, first, "first declared here")
+            .with_help("give each resource its own id, or key them: `resource id[key]: ...`"),
+    }
+}
+
+/// Adds the bodies of the instances of resource `name` to `by_key` (keyed) or `single`.
+fn collect_bodies(
+    resources: &[ResourceInstance],
+    name: &Name,
+    by_key: &mut Object,
+    single: &mut Option<Value>,
+) {
+    for r in resources.iter().filter(|r| r.name == *name) {
+        match &r.key {
+            Some(k) => {
+                by_key.insert(k.clone(), r.body.clone());
+            }
+            None => *single = Some(r.body.clone()),
         }
     }
 }
@@ -1420,13 +1833,25 @@ fn read_param(text: &str, ty: Option<&TypeExpr>) -> Result<Value, String> {
                 read_param(text, Some(inner))
             }
         }
-        TypeKind::Literal(Literal::Str(_)) => Ok(Value::str(text)),
+        TypeKind::Literal(Literal::Str(s)) if **s == *text => Ok(Value::str(text)),
+        TypeKind::Literal(Literal::Str(s)) => Err(format!("expected {s:?}")),
         TypeKind::Union(members)
             if members
                 .iter()
                 .all(|m| matches!(m.kind, TypeKind::Literal(Literal::Str(_)))) =>
         {
-            Ok(Value::str(text))
+            let allowed: Vec<String> = members
+                .iter()
+                .filter_map(|m| match &m.kind {
+                    TypeKind::Literal(Literal::Str(s)) => Some(format!("{s:?}")),
+                    _ => None,
+                })
+                .collect();
+            if allowed.iter().any(|a| *a == format!("{text:?}")) {
+                Ok(Value::str(text))
+            } else {
+                Err(format!("expected one of {}", allowed.join(", ")))
+            }
         }
         _ => read_structured(text),
     }
@@ -1434,7 +1859,12 @@ fn read_param(text: &str, ty: Option<&TypeExpr>) -> Result<Value, String> {
 
 /// A structured parameter value is written as YAML (which includes JSON).
 fn read_structured(text: &str) -> Result<Value, String> {
-    serde_yaml_ng::from_str::<Value>(text).map_err(|e| format!("not valid YAML or JSON: {e}"))
+    serde_yaml_ng::from_str::<Value>(text).map_err(|e| {
+        // serde_yaml's positions ("at line 2 column 1") mean little for a one-line value.
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        format!("not valid YAML or JSON: {msg}")
+    })
 }
 
 trait MapHelp {

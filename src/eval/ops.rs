@@ -12,16 +12,12 @@ pub(crate) enum OpError {
     DivZero,
 }
 
-pub(crate) fn unary(op: UnaryOp, v: Value) -> Result<Value, String> {
+pub(crate) fn unary(op: UnaryOp, v: Value) -> Result<Value, OpError> {
     match (op, v) {
         (UnaryOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
-        (UnaryOp::Neg, Value::Int(i)) => i
-            .checked_neg()
-            .map(Value::Int)
-            .ok_or_else(|| "overflow in `-`".to_string()),
+        (UnaryOp::Neg, Value::Int(i)) => i.checked_neg().map(Value::Int).ok_or(OpError::Overflow),
         (UnaryOp::Neg, Value::Float(x)) => Ok(Value::Float(-x)),
-        (UnaryOp::Not, other) => Err(format!("`!` needs a Bool, found {}", other.type_name())),
-        (UnaryOp::Neg, other) => Err(format!("`-` needs a number, found {}", other.type_name())),
+        _ => Err(OpError::Types),
     }
 }
 

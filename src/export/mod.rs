@@ -11,7 +11,7 @@
 pub mod json;
 pub mod yaml;
 
-use crate::eval::Evaluation;
+use crate::eval::{Evaluation, ResourceInstance};
 use crate::value::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -33,10 +33,27 @@ pub enum Selection {
 
 /// The documents to export, by the rule above.
 pub fn documents(eval: &Evaluation, selection: Selection) -> Vec<&Value> {
-    if selection == Selection::Auto && !eval.resources.is_empty() {
-        eval.resources.iter().map(|r| &r.body).collect()
+    select(
+        &eval.document,
+        &eval.resources,
+        eval.declares_resources,
+        selection,
+    )
+}
+
+/// The documents to export from the parts of an evaluation, by the rule above. A program that
+/// declares resources exports them even when none was produced this time (an empty stream):
+/// its module document is not meant for the tools that read the resources.
+pub fn select<'a>(
+    document: &'a Value,
+    resources: &'a [ResourceInstance],
+    declares_resources: bool,
+    selection: Selection,
+) -> Vec<&'a Value> {
+    if selection == Selection::Auto && declares_resources {
+        resources.iter().map(|r| &r.body).collect()
     } else {
-        vec![&eval.document]
+        vec![document]
     }
 }
 
@@ -44,13 +61,10 @@ pub fn documents(eval: &Evaluation, selection: Selection) -> Vec<&Value> {
 /// JSON as one value (an array when there are several documents).
 pub fn render(docs: &[&Value], format: Format) -> Result<String, String> {
     match format {
-        Format::Yaml => {
-            if let [one] = docs {
-                yaml::to_string(one)
-            } else {
-                yaml::to_stream(docs)
-            }
-        }
+        Format::Yaml => match docs {
+            [one] => yaml::to_string(one),
+            _ => yaml::to_stream(docs),
+        },
         Format::Json => {
             let mut out = if let [one] = docs {
                 json::to_string(one, Some(2))?
@@ -58,10 +72,78 @@ pub fn render(docs: &[&Value], format: Format) -> Result<String, String> {
                 let list = Value::list(docs.iter().map(|d| (*d).clone()).collect());
                 json::to_string(&list, Some(2))?
             };
+            if docs.is_empty() {
+                out = "[]".to_string();
+            }
             out.push('\n');
             Ok(out)
         }
     }
+}
+
+/// Checks that every document can be written in `format`: no functions, and (for JSON) no NaN
+/// or infinity. Run before streaming, so that a failure does not leave half an output behind.
+pub fn check(docs: &[&Value], format: Format) -> Result<(), String> {
+    fn walk(v: &Value, json: bool) -> Result<(), String> {
+        match v {
+            Value::Func(_) => Err("a function cannot be exported".to_string()),
+            Value::Float(x) if json && !x.is_finite() => Err(format!(
+                "JSON has no representation for {}",
+                format_float(*x)
+            )),
+            Value::List(items) => items.iter().try_for_each(|i| walk(i, json)),
+            Value::Object(o) => o.values().try_for_each(|i| walk(i, json)),
+            _ => Ok(()),
+        }
+    }
+    docs.iter()
+        .try_for_each(|d| walk(d, format == Format::Json))
+}
+
+/// Writes documents as [`render`] would, but streaming: one document at a time goes through a
+/// small buffer, so exporting a large program does not hold its whole output in memory.
+/// Call [`check`] first; this returns an error only for I/O.
+pub fn write_to(
+    docs: &[&Value],
+    format: Format,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut buf = String::with_capacity(64 * 1024);
+    let mut keys = yaml::KeyCache::default();
+    let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
+    match (format, docs) {
+        (Format::Yaml, [one]) => {
+            yaml::write_document(&mut buf, one, &mut keys).map_err(invalid)?;
+            w.write_all(buf.as_bytes())?;
+        }
+        (Format::Yaml, _) => {
+            for d in docs {
+                buf.clear();
+                buf.push_str("---\n");
+                yaml::write_document(&mut buf, d, &mut keys).map_err(invalid)?;
+                w.write_all(buf.as_bytes())?;
+            }
+        }
+        (Format::Json, [one]) => {
+            json::write(&mut buf, one, Some(2), 0).map_err(invalid)?;
+            buf.push('\n');
+            w.write_all(buf.as_bytes())?;
+        }
+        (Format::Json, _) => {
+            w.write_all(b"[")?;
+            for (i, d) in docs.iter().enumerate() {
+                buf.clear();
+                if i > 0 {
+                    buf.push(',');
+                }
+                buf.push_str("\n  ");
+                json::write(&mut buf, d, Some(2), 1).map_err(invalid)?;
+                w.write_all(buf.as_bytes())?;
+            }
+            w.write_all(if docs.is_empty() { b"]\n" } else { b"\n]\n" })?;
+        }
+    }
+    Ok(())
 }
 
 /// Formats a float so that YAML 1.1, YAML 1.2 and JSON readers all read it back as the same

@@ -9,32 +9,34 @@
 //! breaks becomes a literal block scalar (`|`, `|-`, `|+`) when it can be written as one.
 
 use super::format_float;
+use crate::syntax::ast::Name;
 use crate::value::Value;
 
 /// One value as a YAML document (no `---` line), ending in a line break.
 pub fn to_string(v: &Value) -> Result<String, String> {
     let mut out = String::new();
-    write_document(&mut out, v)?;
+    write_document(&mut out, v, &mut KeyCache::default())?;
     Ok(out)
 }
 
 /// A stream of documents, each preceded by `---`.
 pub fn to_stream(docs: &[&Value]) -> Result<String, String> {
     let mut out = String::with_capacity(docs.len() * 512);
+    let mut cache = KeyCache::default();
     for d in docs {
         out.push_str("---\n");
-        write_document(&mut out, d)?;
+        write_document(&mut out, d, &mut cache)?;
     }
     Ok(out)
 }
 
-pub fn write_document(out: &mut String, v: &Value) -> Result<(), String> {
+pub fn write_document(out: &mut String, v: &Value, cache: &mut KeyCache) -> Result<(), String> {
     match v {
-        Value::Object(o) if !o.is_empty() => write_block(out, v, 0, false),
-        Value::List(l) if !l.is_empty() => write_block(out, v, 0, false),
+        Value::Object(o) if !o.is_empty() => write_block(out, v, 0, false, cache),
+        Value::List(l) if !l.is_empty() => write_block(out, v, 0, false, cache),
         _ => {
             if let Value::Str(s) = v
-                && let Some(block) = block_scalar_header(s)
+                && let Some(block) = block_scalar_header(s).filter(|h| !h.contains('2'))
             {
                 out.push_str(block);
                 out.push('\n');
@@ -48,24 +50,46 @@ pub fn write_document(out: &mut String, v: &Value) -> Result<(), String> {
     }
 }
 
-fn indent(out: &mut String, n: usize) {
-    for _ in 0..n {
-        out.push(' ');
+/// Longer keys are written as explicit `? key` entries (YAML allows 1024 characters for an
+/// implicit key; we stay well below, counting bytes of the quoted form).
+const MAX_IMPLICIT_KEY: usize = 512;
+
+const SPACES: &str = "                                                                ";
+
+fn indent(out: &mut String, mut n: usize) {
+    while n > SPACES.len() {
+        out.push_str(SPACES);
+        n -= SPACES.len();
     }
+    out.push_str(&SPACES[..n]);
 }
 
 /// Writes a non-empty object or list whose entries start at column `col`. With `inline_first`
 /// the first entry continues the current line (after `- `).
-fn write_block(out: &mut String, v: &Value, col: usize, inline_first: bool) -> Result<(), String> {
+fn write_block(
+    out: &mut String,
+    v: &Value,
+    col: usize,
+    inline_first: bool,
+    cache: &mut KeyCache,
+) -> Result<(), String> {
     match v {
         Value::Object(o) => {
             for (i, (k, child)) in o.iter().enumerate() {
                 if i > 0 || !inline_first {
                     indent(out, col);
                 }
-                write_str(out, k);
+                if k.len() > MAX_IMPLICIT_KEY {
+                    // YAML limits implicit keys to 1024 characters; longer ones need `? key`.
+                    out.push_str("? ");
+                    write_quoted(out, k);
+                    out.push('\n');
+                    indent(out, col);
+                } else {
+                    write_key(out, k, cache);
+                }
                 out.push(':');
-                write_child(out, child, col, false)?;
+                write_child(out, child, col, false, cache)?;
             }
         }
         Value::List(l) => {
@@ -74,7 +98,7 @@ fn write_block(out: &mut String, v: &Value, col: usize, inline_first: bool) -> R
                     indent(out, col);
                 }
                 out.push('-');
-                write_child(out, child, col, true)?;
+                write_child(out, child, col, true, cache)?;
             }
         }
         _ => {}
@@ -83,35 +107,43 @@ fn write_block(out: &mut String, v: &Value, col: usize, inline_first: bool) -> R
 }
 
 /// Writes the value after `key:` or `-` (the parent entry starts at column `col`).
-fn write_child(out: &mut String, v: &Value, col: usize, in_list: bool) -> Result<(), String> {
+fn write_child(
+    out: &mut String,
+    v: &Value,
+    col: usize,
+    in_list: bool,
+    cache: &mut KeyCache,
+) -> Result<(), String> {
     match v {
         Value::Object(o) if !o.is_empty() => {
             if in_list {
                 out.push(' ');
-                write_block(out, v, col + 2, true)
+                write_block(out, v, col + 2, true, cache)
             } else {
                 out.push('\n');
-                write_block(out, v, col + 2, false)
+                write_block(out, v, col + 2, false, cache)
             }
         }
         Value::List(l) if !l.is_empty() => {
             if in_list {
                 out.push(' ');
-                write_block(out, v, col + 2, true)
+                write_block(out, v, col + 2, true, cache)
             } else {
                 out.push('\n');
-                write_block(out, v, col + 2, false)
+                write_block(out, v, col + 2, false, cache)
             }
         }
         Value::Str(s) => {
-            if let Some(header) = block_scalar_header(s) {
-                out.push(' ');
+            out.push(' ');
+            if cache.is_plain(s) {
+                out.push_str(s);
+                out.push('\n');
+            } else if let Some(header) = block_scalar_header(s) {
                 out.push_str(header);
                 out.push('\n');
                 write_block_lines(out, s, col + 2);
             } else {
-                out.push(' ');
-                write_str(out, s);
+                write_quoted(out, s);
                 out.push('\n');
             }
             Ok(())
@@ -141,6 +173,43 @@ fn write_scalar(out: &mut String, v: &Value) -> Result<(), String> {
         Value::Func(_) => return Err("a function cannot be exported".to_string()),
     }
     Ok(())
+}
+
+/// Remembers whether keys may be written plain. Keys repeat (the same few names in every
+/// document, shared through one `Arc` from the source), so the decision is cached by the
+/// string's address. A cache lives for one export, during which every value it has seen is
+/// borrowed and alive, so an address cannot be reused by a different string.
+pub struct KeyCache {
+    slots: [(usize, usize, bool); 256],
+}
+
+impl Default for KeyCache {
+    fn default() -> KeyCache {
+        KeyCache {
+            slots: [(0, 0, false); 256],
+        }
+    }
+}
+
+impl KeyCache {
+    fn is_plain(&mut self, s: &Name) -> bool {
+        let addr = s.as_ptr() as usize;
+        let slot = &mut self.slots[(addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) & 255];
+        if slot.0 == addr && slot.1 == s.len() {
+            return slot.2;
+        }
+        let plain = is_plain_safe(s);
+        *slot = (addr, s.len(), plain);
+        plain
+    }
+}
+
+fn write_key(out: &mut String, k: &Name, cache: &mut KeyCache) {
+    if cache.is_plain(k) {
+        out.push_str(k);
+    } else {
+        write_quoted(out, k);
+    }
 }
 
 /// Writes a string as a plain scalar when that is safe, else double-quoted.
@@ -188,9 +257,12 @@ fn block_scalar_header(s: &str) -> Option<&'static str> {
         return None;
     }
     let body = s.trim_end_matches('\n');
-    if body.is_empty() || body.trim_start_matches('\n').starts_with([' ', '\t']) {
+    if body.is_empty() || body.trim_start_matches('\n').starts_with('\t') {
         return None;
     }
+    // A first line that starts with spaces needs an explicit indentation indicator, else the
+    // reader would take those spaces for the block's indentation.
+    let indicator = body.trim_start_matches('\n').starts_with(' ');
     for line in body.split('\n') {
         // A line of only spaces, trailing white space, and characters that need escapes cannot
         // be represented faithfully in a block scalar.
@@ -204,10 +276,13 @@ fn block_scalar_header(s: &str) -> Option<&'static str> {
             return None;
         }
     }
-    Some(match s.len() - body.len() {
-        0 => "|-",
-        1 => "|",
-        _ => "|+",
+    Some(match (s.len() - body.len(), indicator) {
+        (0, false) => "|-",
+        (1, false) => "|",
+        (_, false) => "|+",
+        (0, true) => "|2-",
+        (1, true) => "|2",
+        (_, true) => "|2+",
     })
 }
 
@@ -232,33 +307,83 @@ const RESERVED: &[&str] = &[
     "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N",
 ];
 
+/// Bytes that may stand anywhere in a plain scalar (ASCII only; see [`is_plain_safe`]).
+static PLAIN_BYTE: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b' ' | b'_'
+                    | b'-'
+                    | b'.'
+                    | b'/'
+                    | b':'
+                    | b'@'
+                    | b'+'
+                    | b'='
+                    | b'('
+                    | b')'
+                    | b'%'
+                    | b'~'
+                    | b','
+            );
+        c += 1;
+    }
+    t
+};
+
 /// Whether `s` reads back as this same string, unquoted, in YAML 1.1 and 1.2 readers.
 pub fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
+    let b = s.as_bytes();
+    let Some(&first) = b.first() else {
         return false;
     };
-    if !(first.is_alphanumeric() || first == '_' || first == '/' || first == '.') {
+    if !(first.is_ascii_alphanumeric()
+        || first == b'_'
+        || first == b'/'
+        || first == b'.'
+        || first >= 0x80)
+    {
         return false;
     }
-    if s.ends_with([' ', ':']) || RESERVED.contains(&s) {
+    if b.len() <= 5
+        && matches!(
+            first,
+            b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'y' | b'Y' | b'o' | b'O'
+        )
+        && RESERVED.contains(&s)
+    {
         return false;
     }
-    let mut prev = ' ';
-    for c in s.chars() {
-        let ok = c.is_alphanumeric()
-            || matches!(
-                c,
-                ' ' | '_' | '-' | '.' | '/' | ':' | '@' | '+' | '=' | '(' | ')' | '%' | '~' | ','
-            );
-        if !ok || (prev == ':' && c == ' ') {
-            return false;
-        }
-        if !c.is_ascii() && !c.is_alphanumeric() {
+    let mut prev = b' ';
+    let mut ascii = true;
+    for &c in b {
+        if c >= 0x80 {
+            ascii = false;
+        } else if !PLAIN_BYTE[c as usize] || (prev == b':' && c == b' ') {
             return false;
         }
         prev = c;
     }
-    if first.is_ascii_digit() || first == '.' {
+    if matches!(b[b.len() - 1], b' ' | b':') {
+        return false;
+    }
+    // Non-ASCII text stays plain only when it is letters and digits (no odd spaces or marks).
+    if !ascii && !s.chars().all(|c| c.is_ascii() || c.is_alphanumeric()) {
+        return false;
+    }
+    if !ascii
+        && !s
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii() || c.is_alphanumeric())
+    {
+        return false;
+    }
+    if first.is_ascii_digit() || first == b'.' {
         return !looks_numeric(s);
     }
     true
@@ -267,14 +392,13 @@ pub fn is_plain_safe(s: &str) -> bool {
 /// Whether a string starting with a digit or `.` could be read as a number, date or time by
 /// some YAML reader: we keep it plain only when it clearly is a word (`100m`, `128Mi`, `v1`).
 fn looks_numeric(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    if matches!(lower.as_str(), ".inf" | ".nan") {
-        return true;
-    }
-    if lower.starts_with("0x") || lower.starts_with("0o") || lower.starts_with("0b") {
+    if s.eq_ignore_ascii_case(".inf") || s.eq_ignore_ascii_case(".nan") {
         return true;
     }
     let b = s.as_bytes();
+    if b.len() >= 2 && b[0] == b'0' && matches!(b[1], b'x' | b'X' | b'o' | b'O' | b'b' | b'B') {
+        return true;
+    }
     // YAML 1.1 timestamps: 2001-12-14, 2001-12-14t21:59:43.10-05:00, ...
     if b.len() >= 6 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' {
         return true;
@@ -342,7 +466,8 @@ mod tests {
         assert_eq!(block_scalar_header("a\nb"), Some("|-"));
         assert_eq!(block_scalar_header("a\nb\n"), Some("|"));
         assert_eq!(block_scalar_header("a\nb\n\n"), Some("|+"));
-        assert_eq!(block_scalar_header(" a\nb"), None);
+        assert_eq!(block_scalar_header(" a\nb"), Some("|2-"));
+        assert_eq!(block_scalar_header("\ta\nb"), None);
         assert_eq!(block_scalar_header("a \nb"), None);
     }
 }

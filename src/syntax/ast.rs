@@ -100,6 +100,8 @@ pub enum ItemKind {
     If(IfItems),
     /// A top-level field: part of the module document.
     Field(Field),
+    /// `...expr` at the top level: the fields of an object added to the module document.
+    Spread(Expr),
     /// An item that did not parse; its diagnostic is in the parse result.
     Error,
 }
@@ -135,6 +137,8 @@ pub struct LetDecl {
 /// A function: `fn name(a: T) -> R = body` as an item, or `fn(a) = body` as a lambda.
 #[derive(Clone, Debug)]
 pub struct FnDef {
+    /// The file the function is written in (its spans point into it).
+    pub file: FileId,
     pub name: Option<Ident>,
     pub params: Vec<FnParam>,
     pub ret: Option<TypeExpr>,
@@ -372,7 +376,12 @@ pub enum ExprKind {
     /// A string with `${...}` interpolation.
     Interp(Vec<StrPart>),
     List(Vec<Element>),
-    Object(Vec<Entry>),
+    /// An object literal. `plain` is set when every entry is `name: value` with a distinct,
+    /// non-computed, undotted key: the evaluator then builds the object without merging.
+    Object {
+        entries: Vec<Entry>,
+        plain: bool,
+    },
     Var(Name),
     Field {
         target: Box<Expr>,

@@ -19,8 +19,10 @@ use crate::source::FileId;
 /// The deepest expression tree lowering builds; operator chains and brackets both count.
 pub const MAX_EXPR_DEPTH: usize = 1000;
 
-pub(crate) struct Lowerer {
+pub(crate) struct Lowerer<'c> {
     file: FileId,
+    /// Regular comments of the whole file (absolute spans), to keep them out of node spans.
+    comments: &'c [Comment],
     /// Byte offset of the text pest saw within the file.
     offset: usize,
     /// An upper bound of the depth of the expression being built.
@@ -73,10 +75,11 @@ fn precedence(op: BinaryOp) -> u8 {
     }
 }
 
-impl Lowerer {
-    pub fn new(file: FileId, offset: usize) -> Lowerer {
+impl<'c> Lowerer<'c> {
+    pub fn new(file: FileId, offset: usize, comments: &'c [Comment]) -> Lowerer<'c> {
         Lowerer {
             file,
+            comments,
             offset,
             depth: 0,
             too_deep_reported: false,
@@ -84,9 +87,24 @@ impl Lowerer {
         }
     }
 
+    /// The span of a pair without the white space and comments pest lets it end with.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.offset + s.start(), self.offset + s.end())
+        let text = s.as_str();
+        let start = self.offset + s.start();
+        let mut end = start + text.trim_end().len();
+        // A trailing comment: cut it and the white space before it, repeatedly.
+        while let Ok(i) = self
+            .comments
+            .binary_search_by_key(&(end as u32), |c| c.span.end)
+        {
+            let c_start = self.comments[i].span.start as usize;
+            if c_start < start {
+                break;
+            }
+            end = start + text[..c_start - start].trim_end().len();
+        }
+        Span::new(start, end)
     }
 
     fn error(&mut self, d: Diagnostic) {
@@ -122,6 +140,32 @@ impl Lowerer {
         Item { doc, kind, span }
     }
 
+    /// An item inside a top-level `for` or `if` block, where declarations that name things for
+    /// the whole file are not allowed.
+    fn nested_item(&mut self, pair: Pair<'_, Rule>) -> Item {
+        let item = self.item(pair);
+        let what = match &item.kind {
+            ItemKind::Param(_) => Some("param"),
+            ItemKind::Type(_) => Some("type"),
+            ItemKind::Schema(_) => Some("schema"),
+            ItemKind::Import(_) => Some("import"),
+            _ => None,
+        };
+        if let Some(what) = what {
+            self.error(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    format!("`{what}` is only allowed at the top level"),
+                )
+                .at(self.file, item.span, "inside a `for` or `if` block")
+                .with_help(format!(
+                    "move the `{what}` out of the block; `let` and `fn` may stay inside"
+                )),
+            );
+        }
+        item
+    }
+
     fn doc(&self, docs: Vec<Pair<'_, Rule>>) -> Option<Doc> {
         let first = docs.first()?;
         let mut span = self.span(first);
@@ -142,6 +186,10 @@ impl Lowerer {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::field_item => ItemKind::Field(self.field(pair)),
+            Rule::spread => match pair.into_inner().next() {
+                Some(e) => ItemKind::Spread(self.expr(e)),
+                None => ItemKind::Error,
+            },
             Rule::import => {
                 let mut target = None;
                 let mut alias = None;
@@ -209,6 +257,7 @@ impl Lowerer {
                 let (params, ret) = self.fn_sig(sig);
                 let body = self.expr(body);
                 ItemKind::Fn(Arc::new(FnDef {
+                    file: self.file,
                     name: Some(name),
                     params,
                     ret,
@@ -260,6 +309,7 @@ impl Lowerer {
                         }
                         Rule::type_path => ty = Some(self.type_path(p)),
                         Rule::object => body = Some(self.object(p)),
+                        Rule::expr => body = Some(self.expr(p)),
                         _ => {}
                     }
                 }
@@ -283,7 +333,7 @@ impl Lowerer {
                         Rule::for_pattern => pattern = Some(self.for_pattern(p)),
                         Rule::expr => iter = Some(self.expr(p)),
                         Rule::for_filter => filter = children(p).next().map(|e| self.expr(e)),
-                        Rule::item => items.push(self.item(p)),
+                        Rule::item => items.push(self.nested_item(p)),
                         _ => {}
                     }
                 }
@@ -309,7 +359,7 @@ impl Lowerer {
         for p in children(pair) {
             match p.as_rule() {
                 Rule::expr => cond = Some(self.expr(p)),
-                Rule::item => then.push(self.item(p)),
+                Rule::item => then.push(self.nested_item(p)),
                 Rule::if_item => {
                     let span = self.span(&p);
                     let kind = self.if_item(p);
@@ -320,7 +370,7 @@ impl Lowerer {
                     }]);
                 }
                 Rule::else_items => {
-                    otherwise = Some(children(p).map(|i| self.item(i)).collect());
+                    otherwise = Some(children(p).map(|i| self.nested_item(i)).collect());
                 }
                 _ => {}
             }
@@ -920,6 +970,7 @@ impl Lowerer {
                 let (params, ret) = self.fn_sig(sig);
                 let body = self.expr(body);
                 ExprKind::Lambda(Arc::new(FnDef {
+                    file: self.file,
                     name: None,
                     params,
                     ret,
@@ -980,9 +1031,25 @@ impl Lowerer {
 
     pub(crate) fn object(&mut self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
-        let entries = pair.into_inner().map(|e| self.entry(e)).collect();
+        let entries: Vec<Entry> = pair.into_inner().map(|e| self.entry(e)).collect();
+        let mut keys: Vec<&str> = Vec::with_capacity(entries.len());
+        let plain = entries.iter().all(|e| match &e.kind {
+            EntryKind::Field(Field { path, .. }) => match path.as_slice() {
+                [
+                    Key {
+                        kind: KeyKind::Static(k),
+                        ..
+                    },
+                ] if !keys.contains(&&**k) => {
+                    keys.push(k);
+                    true
+                }
+                _ => false,
+            },
+            _ => false,
+        });
         Expr {
-            kind: ExprKind::Object(entries),
+            kind: ExprKind::Object { entries, plain },
             span,
         }
     }
@@ -1120,12 +1187,31 @@ impl Lowerer {
             "\\\"" => '"',
             "\\$" => '$',
             _ => {
-                if let Some(hex) = esc.strip_prefix("\\u{").and_then(|h| h.strip_suffix('}'))
-                    && !hex.is_empty()
-                    && hex.len() <= 6
-                    && let Some(c) = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
-                {
-                    out.push(c);
+                if let Some(hex) = esc.strip_prefix("\\u{").and_then(|h| h.strip_suffix('}')) {
+                    let valid_digits = !hex.is_empty()
+                        && hex.len() <= 6
+                        && hex.chars().all(|c| c.is_ascii_hexdigit());
+                    let (message, help) = if !valid_digits {
+                        (
+                            format!("invalid escape `{esc}`"),
+                            "`\\u{...}` takes 1 to 6 hexadecimal digits, like `\\u{e9}` or `\\u{1F600}`",
+                        )
+                    } else if let Some(c) =
+                        u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+                    {
+                        out.push(c);
+                        return;
+                    } else {
+                        (
+                            format!("`{esc}` is not a Unicode scalar value"),
+                            "code points go up to 10FFFF, without the surrogates D800 to DFFF",
+                        )
+                    };
+                    self.error(
+                        Diagnostic::error(codes::INVALID_ESCAPE, message)
+                            .at(self.file, span, "here")
+                            .with_help(help),
+                    );
                     return;
                 }
                 let shown = if esc == "\\\n" {
@@ -1168,8 +1254,10 @@ impl Lowerer {
                         continue;
                     }
                     for (i, _) in s.match_indices('\n') {
+                        // A CRLF file gives the same string as an LF file.
+                        let line = s[start..i].strip_suffix('\r').unwrap_or(&s[start..i]);
                         if let Some(l) = lines.last_mut() {
-                            l.push(Seg::Raw(&s[start..i], base + start));
+                            l.push(Seg::Raw(line, base + start));
                         }
                         lines.push(Vec::new());
                         start = i + 1;
@@ -1199,8 +1287,13 @@ impl Lowerer {
             _ => 0,
         };
         if lines.len() < 2 || !is_blank(&lines[0]) {
+            let message = if lines.len() < 2 {
+                "a multi-line string must start a new line after its opening `\"\"\"`"
+            } else {
+                "text after an opening `\"\"\"`"
+            };
             self.error(
-                Diagnostic::error(codes::MULTILINE_STRING, "text after an opening `\"\"\"`")
+                Diagnostic::error(codes::MULTILINE_STRING, message)
                     .at(
                         self.file,
                         Span::new(span.start as usize, span.start as usize + 3),

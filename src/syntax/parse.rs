@@ -30,6 +30,15 @@ pub struct Parse {
 
 /// Parses a whole file.
 pub fn parse(file: FileId, src: &str) -> Parse {
+    // pest recurses once per grammar rule; nesting up to MAX_NESTING needs more stack than a
+    // small thread has, so parse on a stack segment of our own when this one runs low.
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, || parse_file(file, src))
+}
+
+const STACK_RED_ZONE: usize = 8 * 1024 * 1024;
+const STACK_SIZE: usize = 64 * 1024 * 1024;
+
+fn parse_file(file: FileId, src: &str) -> Parse {
     // Deeply nested input recurses deeply in the parser and in every later stage; refuse it
     // up front with a clear diagnostic.
     let trivia = trivia::scan(src);
@@ -55,13 +64,11 @@ pub fn parse(file: FileId, src: &str) -> Parse {
     let mut pos = skip_trivia(src, 0);
     while pos < src.len() {
         let rest = &src[pos..];
-        match stacker::maybe_grow(256 * 1024, 16 * 1024 * 1024, || {
-            CairnParser::parse(Rule::item_at, rest)
-        }) {
+        match CairnParser::parse(Rule::item_at, rest) {
             Ok(mut pairs) => {
                 let Some(pair) = pairs.next() else { break };
                 let end = pos + pair.as_span().end();
-                let mut lowerer = Lowerer::new(file, pos);
+                let mut lowerer = Lowerer::new(file, pos, &trivia.comments);
                 let item = lowerer.item(pair);
                 errors.append(&mut lowerer.errors);
                 items.push(item);
@@ -77,7 +84,14 @@ pub fn parse(file: FileId, src: &str) -> Parse {
                         InputLocation::Pos(p) => p,
                         InputLocation::Span((s, _)) => s,
                     };
-                errors.push(syntax_error(file, src, pos, err_at, &e));
+                errors.push(syntax_error(
+                    file,
+                    src,
+                    pos,
+                    err_at,
+                    &e,
+                    &trivia.unterminated,
+                ));
                 // Resume at the first item start on or after the error's line, past this item.
                 let err_line = src[..err_at].rfind('\n').map_or(0, |i| i + 1);
                 let resume = trivia
@@ -118,22 +132,26 @@ pub fn parse_expr(file: FileId, src: &str) -> Result<Expr, Vec<Diagnostic>> {
         ]);
     }
     pest::set_error_detail(true);
-    match stacker::maybe_grow(256 * 1024, 16 * 1024 * 1024, || {
-        CairnParser::parse(Rule::expr_only, src)
-    }) {
-        Ok(mut pairs) => {
-            let Some(pair) = pairs.next() else {
-                return Err(vec![Diagnostic::error(
-                    codes::SYNTAX,
-                    "expected an expression",
-                )]);
-            };
-            let mut lowerer = Lowerer::new(file, 0);
-            let expr = lowerer.expr(pair);
-            if lowerer.errors.is_empty() {
+    let parsed = stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, || {
+        CairnParser::parse(Rule::expr_only, src).map(|mut pairs| {
+            pairs.next().map(|pair| {
+                let mut lowerer = Lowerer::new(file, 0, &trivia.comments);
+                let expr = lowerer.expr(pair);
+                (expr, lowerer.errors)
+            })
+        })
+    });
+    match parsed {
+        Ok(None) => Err(vec![
+            Diagnostic::error(codes::SYNTAX, "expected an expression")
+                .at(file, Span::new(0, src.len()), "")
+                .with_help("write an expression, like `len(services)`"),
+        ]),
+        Ok(Some((expr, errors))) => {
+            if errors.is_empty() {
                 Ok(expr)
             } else {
-                Err(lowerer.errors)
+                Err(errors)
             }
         }
         Err(e) => {
@@ -141,7 +159,14 @@ pub fn parse_expr(file: FileId, src: &str) -> Result<Expr, Vec<Diagnostic>> {
                 InputLocation::Pos(p) => p,
                 InputLocation::Span((s, _)) => s,
             };
-            Err(vec![syntax_error(file, src, 0, at, &e)])
+            Err(vec![syntax_error(
+                file,
+                src,
+                0,
+                at,
+                &e,
+                &trivia.unterminated,
+            )])
         }
     }
 }
@@ -186,52 +211,100 @@ fn skip_trivia(src: &str, mut pos: usize) -> usize {
     }
 }
 
-/// Turns a pest error into our diagnostic, with a readable "expected ..." list.
+/// Where a pest error is: the furthest position any rule got to, which is where the text
+/// stopped making sense.
+fn error_position(e: &pest::error::Error<Rule>) -> usize {
+    let at = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    e.parse_attempts().map_or(at, |a| a.max_position.max(at))
+}
+
+/// Tokens that can only start an expression; when pest lists several of them, we say
+/// "an expression" instead.
+const EXPRESSION_START: &[&str] = &[
+    "`\"\"\"`", "`\"`", "`0b`", "`0o`", "`0x`", "`_`", "`false`", "`true`", "`null`", "`fn`",
+    "`if`", "`let`", "`...`", "`{`", "`(`", "`!`", "`-`", "`for`",
+];
+
+/// Operators and postfix tokens: they only say "the expression could go on".
+const OPERATORS: &[&str] = &[
+    "`!=`", "`%`", "`&&`", "`*`", "`+`", "`-`", "`/`", "`<`", "`<=`", "`==`", "`>`", "`>=`",
+    "`??`", "`||`", "`.`", "`?.`", "`(`", "`[`", "`!`",
+];
+
+/// Turns a pest error into our diagnostic, with a readable "expected ..." list and, for the
+/// common mistakes, a message and a help line of their own.
 fn syntax_error(
     file: FileId,
     src: &str,
     item_start: usize,
     at: usize,
     e: &pest::error::Error<Rule>,
+    unterminated: &[usize],
 ) -> Diagnostic {
-    let found = describe_found(src, at);
-    let rest = &src[at.min(src.len())..];
+    if let pest::error::ErrorVariant::CustomError { message } = &e.variant
+        && message.contains("limit reached")
+    {
+        return Diagnostic::error(codes::TOO_DEEP, "the parser ran out of stack")
+            .at(file, Span::new(at, next_char_end(src, at)), "too deep here")
+            .with_help("flatten the structure, or build it with a function or a comprehension");
+    }
+    let at = (item_start + error_position(e).saturating_sub(0))
+        .max(at)
+        .min(src.len());
+    let at = if at > src.len() { src.len() } else { at };
 
-    // A few shapes deserve their own message.
-    if rest.starts_with('"') && !rest.starts_with("\"\"\"") {
-        let line_end = rest.find('\n').unwrap_or(rest.len());
-        if !rest[1..line_end].contains('"') {
-            return Diagnostic::error(codes::UNTERMINATED_STRING, "unterminated string")
-                .at(file, Span::new(at, at + 1), "this string is not closed")
-                .with_help(
-                    "close it with `\"` on the same line, or use `\"\"\"` for a multi-line string",
-                );
-        }
-    }
-    if at < src.len() {
-        let line_start = src[..at].rfind('\n').map_or(0, |i| i + 1);
-        let line = &src[line_start..];
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("///") && !trimmed.starts_with("////") && at >= item_start {
-            let doc_at = line_start + (line.len() - trimmed.len());
-            if doc_at == at {
-                return Diagnostic::error(codes::MISPLACED_DOC, "doc comment documents nothing")
-                    .at(file, Span::new(at, at + 3), "a doc comment here")
-                    .with_help("put it right before an item, a schema member or an object entry, or use `//`");
-            }
-        }
-    }
-    if at >= src.len() && trimmed_ends_with_doc(&src[item_start..]) {
-        let doc_at = src[..src.len()].rfind("///").unwrap_or(item_start);
-        return Diagnostic::error(codes::MISPLACED_DOC, "doc comment documents nothing")
+    // An unclosed string in this item explains everything after it.
+    if let Some(&start) = unterminated.iter().find(|&&s| s >= item_start && s <= at) {
+        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+        return Diagnostic::error(codes::UNTERMINATED_STRING, "unterminated string")
             .at(
                 file,
-                Span::new(doc_at, doc_at + 3),
-                "nothing follows this doc comment",
+                Span::new(start, line_end.max(start + 1)),
+                "this string is not closed",
             )
-            .with_help("remove it, or write `//` for a plain comment");
+            .with_help(
+                "close it with `\"` on the same line, or use `\"\"\"` for a multi-line string",
+            );
     }
 
+    // A doc comment that documents nothing: the error is at it, or right after it.
+    let prev_end = previous_token_end(src, item_start, at);
+    if let Some(doc_at) =
+        doc_comment_at(src, at).or_else(|| last_doc_comment_before(src, prev_end, at))
+    {
+        return Diagnostic::error(codes::MISPLACED_DOC, "doc comment documents nothing")
+            .at(file, Span::new(doc_at, doc_at + 3), "this doc comment")
+            .with_help("put it right before an item, a schema member or an object entry, or use `//` for a plain comment");
+    }
+
+    // An item that ends right before an opening bracket that is never closed: the bracket
+    // belongs to the item before (`f(x` then a new line), and is the real problem.
+    if let Some(c) = src[at..]
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '(' | '[' | '{'))
+        && at == item_start
+    {
+        let close = match c {
+            '(' => ')',
+            '[' => ']',
+            _ => '}',
+        };
+        if bracket_balance(&src[at..], c, close) > 0 {
+            return Diagnostic::error(codes::SYNTAX, format!("this `{c}` is never closed"))
+                .at(
+                    file,
+                    Span::new(at, at + 1),
+                    format!("opened here, with no matching `{close}`"),
+                )
+                .with_help(format!("add `{close}` where the brackets should end"));
+        }
+    }
+
+    let found = describe_found(src, at);
     let mut expected: Vec<String> = Vec::new();
     if let Some(attempts) = e.parse_attempts() {
         for t in attempts.expected_tokens() {
@@ -252,23 +325,36 @@ fn syntax_error(
         }
     }
     expected.retain(|s| !s.starts_with("`/") && s != "`\u{FEFF}`");
-    // Operators and postfix tokens only say "the expression could go on": name them once.
-    const OPERATORS: &[&str] = &[
-        "`!=`", "`%`", "`&&`", "`*`", "`+`", "`-`", "`/`", "`<`", "`<=`", "`==`", "`>`", "`>=`",
-        "`??`", "`||`", "`.`", "`?.`", "`(`", "`[`", "`!`",
-    ];
+    let starts = expected
+        .iter()
+        .filter(|s| EXPRESSION_START.contains(&s.as_str()))
+        .count();
+    if starts >= 3 || expected.iter().any(|s| s == "an expression") {
+        expected.retain(|s| {
+            !EXPRESSION_START.contains(&s.as_str())
+                && s != "a string"
+                && s != "a list"
+                && s != "an object"
+                && s != "a name"
+        });
+        push_unique(&mut expected, "an expression".to_string());
+    }
     let before = expected.len();
     expected.retain(|s| !OPERATORS.contains(&s.as_str()) && s != "an operator");
     if expected.len() < before {
         expected.push("an operator".to_string());
     }
-    // Where an item could start, list the kinds of items rather than their first tokens.
+    // Where an item could start, name the kinds of items rather than their first tokens.
     if expected.iter().any(|s| s == "`import`") {
-        expected.retain(|s| s.starts_with("`}`"));
-        expected.push("an item (`name: value`, `let`, `fn`, `param`, `type`, `schema`, `resource`, `import`, `for` or `if`)".to_string());
+        expected.retain(|s| s == "`}`");
+        expected.push("an item".to_string());
     } else if expected.iter().any(|s| s == "`check`") {
         expected.retain(|s| s == "`}`");
         expected.push("a schema field (`name: Type`) or `check`".to_string());
+    }
+    // Mid-item, "an item" is noise: the item is not finished.
+    if expected.len() > 1 && at > item_start {
+        expected.retain(|s| s != "an item");
     }
     // Closing brackets and separators first: they are the usual fix.
     expected.sort_by_key(|s| {
@@ -280,40 +366,170 @@ fn syntax_error(
         };
         (rank, s.clone())
     });
-    expected.truncate(8);
+    expected.truncate(6);
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {
         format!("expected {}, found {found}", join_or(&expected))
     };
-    let end = next_char_end(src, at);
-    let mut d = Diagnostic::error(codes::SYNTAX, message).at(
-        file,
-        Span::new(at, end),
-        format!("unexpected {found}"),
-    );
-    if item_start < at {
-        d = d.also(
+
+    let help = syntax_help(src, at, prev_end, &expected);
+    // When the unexpected token starts a later line, the mistake is at the end of the line
+    // before: point there, and show the token as context.
+    let on_later_line = prev_end > item_start && src[prev_end..at].contains('\n');
+    let mut d = Diagnostic::error(codes::SYNTAX, message);
+    if on_later_line {
+        let last = prev_char_start(src, prev_end);
+        let wanted = expected.first().map_or("more".to_string(), |s| s.clone());
+        d = d
+            .at(
+                file,
+                Span::new(last, prev_end),
+                format!("expected {wanted} after this"),
+            )
+            .also(
+                file,
+                Span::new(at, next_char_end(src, at)),
+                format!("found {found}"),
+            );
+    } else {
+        d = d.at(
             file,
-            Span::new(item_start, item_start),
-            "in the item starting here",
+            Span::new(at, next_char_end(src, at)),
+            format!("unexpected {found}"),
         );
+        if item_start < at && !src[item_start..at].contains('\n') {
+            // The item is on this line; the span already shows it.
+        } else if item_start < at {
+            d = d.also(
+                file,
+                Span::new(item_start, item_start),
+                "in the item starting here",
+            );
+        }
     }
-    d.with_help(syntax_help(&expected))
+    d.with_help(help)
 }
 
-fn trimmed_ends_with_doc(s: &str) -> bool {
-    s.trim_end()
-        .lines()
-        .last()
-        .is_some_and(|l| l.trim_start().starts_with("///"))
-        && s.lines().all(|l| {
-            let t = l.trim();
-            t.is_empty() || t.starts_with("//")
-        })
+/// The end of the last token before `at` (skipping white space and comments), not before
+/// `floor`.
+fn previous_token_end(src: &str, floor: usize, at: usize) -> usize {
+    let mut end = at.min(src.len());
+    loop {
+        let trimmed = src[floor..end].trim_end();
+        end = floor + trimmed.len();
+        // A line comment at the end of the line: cut it.
+        let line_start = src[..end].rfind('\n').map_or(0, |i| i + 1).max(floor);
+        let line = &src[line_start..end];
+        match line_comment_start(line) {
+            Some(c) if line_start + c < end => end = line_start + c,
+            _ => return end,
+        }
+    }
 }
 
-fn syntax_help(expected: &[String]) -> String {
+/// Where a `//` comment starts in one line of code, outside strings.
+fn line_comment_start(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    let mut in_str = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'/' if !in_str && b.get(i + 1) == Some(&b'/') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn prev_char_start(src: &str, end: usize) -> usize {
+    src[..end]
+        .char_indices()
+        .next_back()
+        .map_or(end, |(i, _)| i)
+}
+
+/// The start of the doc comment that `at` falls on (at its `///`), if any.
+fn doc_comment_at(src: &str, at: usize) -> Option<usize> {
+    let line_start = src[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = &src[line_start..];
+    let trimmed = line.trim_start();
+    let doc = line_start + (line.len() - trimmed.len());
+    (trimmed.starts_with("///") && !trimmed.starts_with("////") && at >= doc && at <= doc + 3)
+        .then_some(doc)
+}
+
+/// The start of the doc comment that is the last thing before `at`, when the text at `at`
+/// closes a block or ends the file (so the doc comment has nothing to document).
+fn last_doc_comment_before(src: &str, prev_end: usize, at: usize) -> Option<usize> {
+    let rest = src[at..].trim_start();
+    if !(rest.is_empty() || rest.starts_with(['}', ']', ')'])) {
+        return None;
+    }
+    let between = &src[prev_end.min(at)..at];
+    let mut found = None;
+    let mut offset = prev_end.min(at);
+    for line in between.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with("///") && !t.starts_with("////") {
+            found = Some(offset + (line.len() - t.len()));
+        }
+        offset += line.len();
+    }
+    found
+}
+
+fn syntax_help(src: &str, at: usize, prev_end: usize, expected: &[String]) -> String {
+    let rest = &src[at..];
+    let wants_value = expected.iter().any(|e| e == "an expression");
+    if rest.starts_with('#') {
+        return "comments start with `//` (or `/* ... */`); `#` is not used in Cairn".to_string();
+    }
+    if wants_value && src[..prev_end].ends_with(':') {
+        return "the value after `:` is missing; write one, like `replicas: 3`".to_string();
+    }
+    if wants_value && rest.starts_with(',') {
+        return "two separators in a row: remove one, or put a value between them".to_string();
+    }
+    if let Some(c) = rest.chars().next().filter(|c| matches!(c, '}' | ']' | ')')) {
+        let open = match c {
+            '}' => '{',
+            ']' => '[',
+            _ => '(',
+        };
+        if bracket_balance(&src[..at], open, c) <= 0 {
+            return format!("this `{c}` has no matching `{open}` before it");
+        }
+    }
+    // `key:` at the end of a line, then `other: ...`: the value of `key` is missing.
+    if rest.starts_with(':') {
+        let before = &src[..prev_end];
+        let word_start = before
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .map_or(0, |i| i + 1);
+        let head = before[..word_start].trim_end();
+        if head.ends_with(':') && before[..word_start].contains('\n') {
+            let word = &before[word_start..];
+            let key_start = head[..head.len() - 1]
+                .rfind(|c: char| {
+                    !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '"')
+                })
+                .map_or(0, |i| i + 1);
+            let key = &head[key_start..head.len() - 1];
+            return format!(
+                "`{key}:` has no value, so `{word}` on the next line was read as its value; write the value after `{key}:`"
+            );
+        }
+    }
+    if expected.iter().any(|e| e == "`else`") {
+        return "an `if` expression needs an `else` branch: `if c { a } else { b }`; to set a field only when a condition holds, wrap the field in an `if c { ... }` block".to_string();
+    }
+    if expected.iter().any(|e| e == "`:`") && expected.len() <= 3 {
+        return "write `name: value`".to_string();
+    }
     if expected
         .iter()
         .any(|e| e == "`}`" || e == "`]`" || e == "`)`")
@@ -322,9 +538,40 @@ fn syntax_help(expected: &[String]) -> String {
             .to_string()
     } else if expected.iter().any(|e| e == "an expression") {
         "write a value here: a literal, a name, a list `[...]` or an object `{...}`".to_string()
+    } else if expected.iter().any(|e| e == "`=`") {
+        "a definition needs `=` before its value: `fn name(x) = ...`, `let name = ...`".to_string()
     } else {
         "see docs/language.md for the syntax of each construct".to_string()
     }
+}
+
+/// Openers minus closers of one bracket kind in `text`, outside strings and comments.
+fn bracket_balance(text: &str, open: char, close: char) -> i64 {
+    let b = text.as_bytes();
+    let mut depth = 0i64;
+    let mut i = 0;
+    let mut in_str = false;
+    while i < b.len() {
+        let c = b[i] as char;
+        if in_str {
+            match c {
+                '\\' => i += 1,
+                '"' | '\n' => in_str = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_str = true;
+        } else if text[i..].starts_with("//") {
+            i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+            continue;
+        } else if c == open {
+            depth += 1;
+        } else if c == close {
+            depth -= 1;
+        }
+        i += 1;
+    }
+    depth
 }
 
 fn push_unique(v: &mut Vec<String>, s: String) {

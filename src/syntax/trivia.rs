@@ -15,6 +15,8 @@ pub struct Trivia {
     pub item_starts: Vec<usize>,
     /// Where nesting first went past [`MAX_NESTING`].
     pub too_deep_at: Option<usize>,
+    /// Start offsets of `"` strings that reach the end of their line unclosed.
+    pub unterminated: Vec<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -23,8 +25,8 @@ enum Ctx {
     Bracket,
     /// The `${` of an interpolation; its `}` returns to the string.
     Interp,
-    /// `"..."`
-    Line,
+    /// `"..."`, opened at this offset.
+    Line(usize),
     /// `"""..."""`
     Multi,
 }
@@ -34,6 +36,7 @@ pub fn scan(src: &str) -> Trivia {
     let mut comments = Vec::new();
     let mut item_starts = Vec::new();
     let mut too_deep_at = None;
+    let mut unterminated = Vec::new();
     let mut stack: Vec<Ctx> = Vec::new();
     let mut depth = 0usize;
     let mut i = 0;
@@ -45,7 +48,7 @@ pub fn scan(src: &str) -> Trivia {
         }
         line_start = c == b'\n';
         match stack.last() {
-            Some(&kind @ (Ctx::Line | Ctx::Multi)) => {
+            Some(&kind @ (Ctx::Line(_) | Ctx::Multi)) => {
                 match c {
                     b'\\' => i += 1,
                     b'$' if b.get(i + 1) == Some(&b'{') => {
@@ -53,7 +56,7 @@ pub fn scan(src: &str) -> Trivia {
                         depth += 1;
                         i += 1;
                     }
-                    b'"' if kind == Ctx::Line => {
+                    b'"' if kind != Ctx::Multi => {
                         stack.pop();
                     }
                     b'"' if src[i..].starts_with("\"\"\"") => {
@@ -61,8 +64,11 @@ pub fn scan(src: &str) -> Trivia {
                         i += 2;
                     }
                     // An unterminated string: the parser reports it; scan on as code.
-                    b'\n' if kind == Ctx::Line => {
-                        stack.pop();
+                    b'\n' => {
+                        if let Ctx::Line(start) = kind {
+                            unterminated.push(start);
+                            stack.pop();
+                        }
                     }
                     _ => {}
                 }
@@ -96,7 +102,7 @@ pub fn scan(src: &str) -> Trivia {
                         stack.push(Ctx::Multi);
                         i += 3;
                     } else {
-                        stack.push(Ctx::Line);
+                        stack.push(Ctx::Line(i));
                         i += 1;
                     }
                 }
@@ -121,10 +127,14 @@ pub fn scan(src: &str) -> Trivia {
             },
         }
     }
+    if let Some(Ctx::Line(start)) = stack.last() {
+        unterminated.push(*start);
+    }
     Trivia {
         comments,
         item_starts,
         too_deep_at,
+        unterminated,
     }
 }
 

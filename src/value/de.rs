@@ -185,7 +185,7 @@ impl<'de> SeqAccess<'de> for Seq<'de, '_> {
 }
 
 struct Map<'a, 'p> {
-    iter: indexmap::map::Iter<'a, crate::syntax::ast::Name, Value>,
+    iter: super::object::Iter<'a>,
     pending: Option<(&'a str, &'a Value)>,
     parent: &'p ValueDeserializer<'a>,
 }

@@ -6,20 +6,17 @@
 //! into its own types.
 
 pub mod de;
+mod object;
 mod ser;
+
+pub use object::Object;
 
 use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
-use indexmap::IndexMap;
-use rustc_hash::FxBuildHasher;
-
 use crate::eval::Func;
 use crate::syntax::ast::Name;
-
-/// The fields of an object, in declaration order.
-pub type Object = IndexMap<Name, Value, FxBuildHasher>;
 
 /// An evaluated Cairn value.
 #[derive(Clone, Default)]
@@ -66,6 +63,20 @@ impl Value {
         }
     }
 
+    /// The type with an article, for messages: `an Int`, `a String`, `null`.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a Bool",
+            Value::Int(_) => "an Int",
+            Value::Float(_) => "a Float",
+            Value::Str(_) => "a String",
+            Value::List(_) => "a List",
+            Value::Object(_) => "an Object",
+            Value::Func(_) => "a Function",
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),
@@ -101,13 +112,35 @@ impl Value {
     pub fn compare(&self, other: &Value) -> Option<Ordering> {
         match (self, other) {
             (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
-            (Value::Int(a), Value::Float(b)) => (*a as f64).partial_cmp(b),
-            (Value::Float(a), Value::Int(b)) => a.partial_cmp(&(*b as f64)),
+            (Value::Int(a), Value::Float(b)) => cmp_int_float(*a, *b),
+            (Value::Float(a), Value::Int(b)) => cmp_int_float(*b, *a).map(Ordering::reverse),
             (Value::Float(a), Value::Float(b)) => a.partial_cmp(b),
             (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
             (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
             _ => None,
         }
+    }
+}
+
+/// Compares an Int with a Float exactly (converting the Int to a float would round large
+/// integers).
+fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
+    if f.is_nan() {
+        return None;
+    }
+    // 2^63 as a float: every float at or beyond it is larger than any i64.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f >= LIMIT {
+        return Some(Ordering::Less);
+    }
+    if f < -LIMIT {
+        return Some(Ordering::Greater);
+    }
+    let t = f.trunc();
+    match i.cmp(&(t as i64)) {
+        Ordering::Equal if f > t => Some(Ordering::Less),
+        Ordering::Equal if f < t => Some(Ordering::Greater),
+        o => Some(o),
     }
 }
 
@@ -120,7 +153,7 @@ impl PartialEq for Value {
             (Value::Int(a), Value::Int(b)) => a == b,
             (Value::Float(a), Value::Float(b)) => a == b,
             (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
-                (*a as f64) == *b
+                cmp_int_float(*a, *b) == Some(Ordering::Equal)
             }
             (Value::Str(a), Value::Str(b)) => a == b,
             (Value::List(a), Value::List(b)) => Arc::ptr_eq(a, b) || a == b,

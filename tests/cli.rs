@@ -1,0 +1,205 @@
+//! The `cairn` binary: commands, output and exit codes (0 success, 1 user error, 2 internal).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn cairn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run cairn")
+}
+
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cairn-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+const PROGRAM: &str = r#"
+param env: "dev" | "prod" = "dev"
+param replicas: Int = 1
+name: "web"
+env: env
+replicas: replicas * 2
+"#;
+
+#[test]
+fn export_writes_yaml_and_json() {
+    let f = temp_file("export.cairn", PROGRAM);
+    let o = cairn(&["export", f.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "name: web\nenv: dev\nreplicas: 2\n");
+
+    let o = cairn(&[
+        "export",
+        f.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+        "--param",
+        "env=prod",
+        "-p",
+        "replicas=3",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "{\n  \"name\": \"web\",\n  \"env\": \"prod\",\n  \"replicas\": 6\n}\n"
+    );
+}
+
+#[test]
+fn export_to_a_file() {
+    let f = temp_file("tofile.cairn", PROGRAM);
+    let out = f.with_file_name("out/tofile.yaml");
+    let o = cairn(&[
+        "export",
+        f.to_str().unwrap_or_default(),
+        "-o",
+        out.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap_or_default(),
+        "name: web\nenv: dev\nreplicas: 2\n"
+    );
+}
+
+#[test]
+fn nothing_is_written_when_there_are_errors() {
+    let f = temp_file("broken.cairn", "x: nope\n");
+    let out = f.with_file_name("broken.yaml");
+    std::fs::write(&out, "previous").expect("write");
+    let o = cairn(&[
+        "export",
+        f.to_str().unwrap_or_default(),
+        "-o",
+        out.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap_or_default(),
+        "previous"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("E0100") && err.contains("unknown name `nope`"),
+        "{err}"
+    );
+    assert!(err.contains("broken.cairn:1:4"), "{err}");
+}
+
+#[test]
+fn resources_export_as_a_stream() {
+    let f = temp_file(
+        "res.cairn",
+        "for n in [\"a\", \"b\"] {\n  resource cm[n]: k8s.ConfigMap { apiVersion: \"v1\", kind: \"ConfigMap\", metadata.name: n }\n}\nsummary: 2\n",
+    );
+    let o = cairn(&["export", f.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
+    );
+    let o = cairn(&["export", f.to_str().unwrap_or_default(), "--document"]);
+    assert_eq!(stdout(&o), "summary: 2\n");
+}
+
+#[test]
+fn eval_prints_the_document_or_an_expression() {
+    let f = temp_file("eval.cairn", "let xs = [3, 1, 2]\nsorted: sort(xs)\n");
+    let o = cairn(&["eval", f.to_str().unwrap_or_default()]);
+    assert_eq!(stdout(&o), "sorted:\n  - 1\n  - 2\n  - 3\n");
+    let o = cairn(&["eval", f.to_str().unwrap_or_default(), "-e", "sum(xs) * 10"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "60\n");
+    let o = cairn(&["eval", f.to_str().unwrap_or_default(), "-e", "xs +"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0001"), "{}", stderr(&o));
+}
+
+#[test]
+fn json_diagnostics_for_tools() {
+    let f = temp_file("jsondiag.cairn", "a: 1 / 0\nb: [1][3]\n");
+    let o = cairn(&[
+        "export",
+        f.to_str().unwrap_or_default(),
+        "--diagnostics",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stderr(&o)).expect("json on stderr");
+    let list = v["diagnostics"].as_array().expect("list");
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["code"], "E0105");
+    assert_eq!(list[0]["labels"][0]["line"], 1);
+    assert_eq!(list[0]["labels"][0]["column"], 4);
+    assert_eq!(list[1]["code"], "E0102");
+    assert!(list[1]["help"].is_string());
+}
+
+#[test]
+fn missing_file_is_a_diagnostic() {
+    let o = cairn(&["export", "/nonexistent/nothing.cairn"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0301"), "{}", stderr(&o));
+}
+
+#[test]
+fn malformed_param_is_a_diagnostic() {
+    let f = temp_file("param.cairn", PROGRAM);
+    let o = cairn(&[
+        "export",
+        f.to_str().unwrap_or_default(),
+        "--param",
+        "novalue",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0400"), "{}", stderr(&o));
+    let o = cairn(&[
+        "export",
+        f.to_str().unwrap_or_default(),
+        "--param",
+        "replica=2",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("E0115") && err.contains("did you mean `replicas`?"),
+        "{err}"
+    );
+    let o = cairn(&[
+        "export",
+        f.to_str().unwrap_or_default(),
+        "--param",
+        "replicas=two",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0116"), "{}", stderr(&o));
+}
+
+#[test]
+fn help_explains_the_commands() {
+    let o = cairn(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.contains("export") && out.contains("eval"), "{out}");
+    let o = cairn(&["export", "--help"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("--param") && out.contains("module document"),
+        "{out}"
+    );
+}

@@ -1,0 +1,60 @@
+//! Helpers shared by the test modules: one `check` per boundary lives in each module, these
+//! only load files and render results.
+
+use std::path::{Path, PathBuf};
+
+use cairn::diagnostics::render;
+use cairn::{Engine, Outcome};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `.cairn` files in a folder under the repository root, sorted.
+pub fn cairn_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap_or_else(|e| panic!("cannot read {dir}: {e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "cairn"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Parameters from a `// params: a=1 b=two` header line.
+pub fn header_params(src: &str) -> Vec<(String, String)> {
+    src.lines()
+        .take_while(|l| l.starts_with("//"))
+        .filter_map(|l| l.strip_prefix("// params:"))
+        .flat_map(|rest| {
+            rest.split_whitespace()
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Evaluates a corpus file with the parameters of its header.
+pub fn evaluate(path: &Path) -> (Engine, Outcome) {
+    let src = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let mut engine = Engine::new();
+    for (k, v) in header_params(&src) {
+        engine.param_text(k, v);
+    }
+    let out = engine.evaluate_str(&name, &src);
+    (engine, out)
+}
+
+/// Every diagnostic of an outcome, rendered without colour.
+pub fn render_diagnostics(engine: &Engine, out: &Outcome) -> String {
+    out.diagnostics
+        .iter()
+        .map(|d| render::fancy(d, engine.sources(), false))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

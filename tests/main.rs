@@ -1,0 +1,20 @@
+//! The integration tests: one binary over the corpus folders and the public surfaces.
+//!
+//! - `corpus`: tests/corpus/eval (programs and their exported output) and tests/corpus/errors
+//!   (broken programs and their diagnostics), as insta snapshots.
+//! - `robustness`: every corpus file cut at every byte; pathological nesting and recursion.
+//! - `roundtrip`: exported YAML and JSON read back (serde_json, serde_yaml_ng and PyYAML) equal
+//!   the evaluated value.
+//! - `docs`: every example in docs/ runs; generated docs are current.
+//! - `examples`: examples/ export to their checked-in expected output.
+//! - `cli`: the `cairn` binary's commands, output and exit codes.
+//! - `embed`: the Rust embedding API.
+
+mod cli;
+mod common;
+mod corpus;
+mod docs;
+mod embed;
+mod examples;
+mod robustness;
+mod roundtrip;

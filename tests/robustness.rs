@@ -1,0 +1,135 @@
+//! Nothing panics and nothing overflows the stack: truncated files, pathological nesting and
+//! runaway recursion all end in a result or in diagnostics.
+
+use cairn::Engine;
+use cairn::diagnostics::codes;
+use cairn::source::FileId;
+
+use crate::common::cairn_files;
+
+/// Runs `f` on a thread with a small stack, as an embedding host might.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .expect("the evaluation panicked")
+}
+
+#[test]
+fn every_corpus_file_cut_at_every_byte() {
+    let mut files = cairn_files("tests/corpus/eval");
+    files.extend(cairn_files("tests/corpus/errors"));
+    // Two workers: the machines this runs on have two cores.
+    let (a, b): (Vec<_>, Vec<_>) = files.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let cuts: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = [a, b]
+            .into_iter()
+            .map(|part| {
+                scope.spawn(move || {
+                    part.into_iter()
+                        .map(|(_, p)| cut_everywhere(&p))
+                        .sum::<usize>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a cut panicked"))
+            .sum()
+    });
+    assert!(cuts > 1000, "only {cuts} cuts");
+}
+
+/// Parses every prefix of a file (and evaluates some); returns how many prefixes it tried.
+fn cut_everywhere(path: &std::path::Path) -> usize {
+    let src = std::fs::read_to_string(path).unwrap_or_default();
+    let mut cuts = 0;
+    for end in (0..=src.len()).filter(|&i| src.is_char_boundary(i)) {
+        let text = &src[..end];
+        let parsed = cairn::syntax::parse(FileId(0), text);
+        // Parsing never fails at the API; a parse error always carries a span.
+        for e in &parsed.errors {
+            assert!(
+                !e.labels.is_empty(),
+                "{}: cut at {end}: error without span",
+                path.display()
+            );
+        }
+        // Evaluating every prefix that parses would be slow; every seventh is plenty.
+        if parsed.errors.is_empty() && end % 7 == 0 {
+            let _ = Engine::new().evaluate_str("cut.cairn", text);
+        }
+        cuts += 1;
+    }
+    cuts
+}
+
+#[test]
+fn ten_thousand_nested_brackets_are_a_diagnostic() {
+    for (open, close) in [("[", "]"), ("{a: ", "}"), ("(", ")")] {
+        let src = format!("x: {}1{}", open.repeat(10_000), close.repeat(10_000));
+        let out = on_small_stack(move || Engine::new().evaluate_str("deep.cairn", &src));
+        assert_eq!(out.diagnostics.len(), 1, "{open}");
+        assert_eq!(out.diagnostics[0].code, codes::TOO_DEEP);
+    }
+    // Unclosed brackets too.
+    let src = format!("x: {}", "[".repeat(10_000));
+    let out = on_small_stack(move || Engine::new().evaluate_str("deep.cairn", &src));
+    assert_eq!(out.diagnostics[0].code, codes::TOO_DEEP);
+}
+
+#[test]
+fn long_operator_chains_are_a_diagnostic() {
+    let src = format!("x: 1{}", " + 1".repeat(20_000));
+    let out = on_small_stack(move || Engine::new().evaluate_str("chain.cairn", &src));
+    assert_eq!(out.diagnostics.len(), 1);
+    assert_eq!(out.diagnostics[0].code, codes::TOO_DEEP);
+    let src = format!("x: {}true", "!".repeat(20_000));
+    let out = on_small_stack(move || Engine::new().evaluate_str("chain.cairn", &src));
+    assert_eq!(out.diagnostics[0].code, codes::TOO_DEEP);
+}
+
+#[test]
+fn nesting_below_the_limit_evaluates() {
+    let src = format!("x: {}1{}", "[".repeat(200), "]".repeat(200));
+    let out = on_small_stack(move || Engine::new().evaluate_str("ok.cairn", &src));
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+}
+
+#[test]
+fn endless_recursion_is_a_diagnostic() {
+    let out = on_small_stack(|| {
+        Engine::new().evaluate_str("rec.cairn", "fn f(n) = f(n + 1) + 1\nx: f(0)")
+    });
+    assert_eq!(out.diagnostics.len(), 1);
+    assert_eq!(out.diagnostics[0].code, codes::RECURSION_LIMIT);
+    // Mutual recursion, through a lambda, inside a comprehension.
+    let out = on_small_stack(|| {
+        Engine::new().evaluate_str(
+            "rec.cairn",
+            "fn a(n) = [for x in [n]: b(x)]\nfn b(n) = let g = fn(m) = a(m) in g(n)\nx: a(1)",
+        )
+    });
+    assert_eq!(out.diagnostics.len(), 1);
+    assert_eq!(out.diagnostics[0].code, codes::RECURSION_LIMIT);
+}
+
+#[test]
+fn deep_but_finite_recursion_evaluates() {
+    let out = on_small_stack(|| {
+        Engine::new().evaluate_str(
+            "rec.cairn",
+            "fn count(n) = if n == 0 { 0 } else { 1 + count(n - 1) }\nx: count(900)",
+        )
+    });
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    assert_eq!(out.document.get("x"), Some(&cairn::Value::Int(900)));
+}
+
+#[test]
+fn huge_ranges_are_refused() {
+    let out = Engine::new().evaluate_str("r.cairn", "x: len(range(100000000000))");
+    assert_eq!(out.diagnostics[0].code, codes::INVALID_ARGUMENT);
+}
