@@ -203,3 +203,39 @@ fn help_explains_the_commands() {
         "{out}"
     );
 }
+
+#[test]
+fn eval_expressions_see_fields_and_report_in_their_own_text() {
+    let f = temp_file(
+        "evalscope.cairn",
+        "// a comment first\nlet port = 8080\ndatabase: { url: \"postgres://db:${port}\" }\n",
+    );
+    let o = cairn(&["eval", f.to_str().unwrap_or_default(), "-e", "database.url"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "postgres://db:8080\n");
+    let o = cairn(&["eval", f.to_str().unwrap_or_default(), "-e", "port + prot"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("<expression>:1:8"), "{err}");
+    assert!(err.contains("did you mean `port`?"), "{err}");
+}
+
+#[test]
+fn a_program_with_only_conditional_resources_exports_an_empty_stream() {
+    let f = temp_file(
+        "conditional.cairn",
+        "param enabled: Bool = false\ninternal: { password: \"hunter2\" }\nif enabled {\n  resource cm: k8s.ConfigMap { data.mode: \"on\" }\n}\n",
+    );
+    let o = cairn(&["export", f.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    let o = cairn(&["export", f.to_str().unwrap_or_default(), "--format", "json"]);
+    assert_eq!(stdout(&o), "[]\n");
+    let o = cairn(&[
+        "export",
+        f.to_str().unwrap_or_default(),
+        "--param",
+        "enabled=true",
+    ]);
+    assert_eq!(stdout(&o), "data:\n  mode: \"on\"\n");
+}

@@ -92,3 +92,21 @@ fn missing_file_through_the_api() {
     let err = cairn::from_path::<Config>("/nonexistent/app.cairn").expect_err("missing");
     assert_eq!(err.diagnostics[0].code, codes::IO);
 }
+
+#[test]
+fn crlf_sources_evaluate_like_lf_sources() {
+    let lf = "let name = \"web\"\nscript: \"\"\"\n  echo ${name}\n  exit 0\n  \"\"\"\n";
+    let crlf = lf.replace('\n', "\r\n");
+    let a = Engine::new().evaluate_str("lf.cairn", lf);
+    let b = Engine::new().evaluate_str("crlf.cairn", &crlf);
+    assert!(
+        a.diagnostics.is_empty() && b.diagnostics.is_empty(),
+        "{:?}",
+        b.diagnostics
+    );
+    assert_eq!(a.document, b.document);
+    assert_eq!(
+        a.document.get("script"),
+        Some(&Value::str("echo web\nexit 0\n"))
+    );
+}

@@ -178,6 +178,10 @@ pub(crate) struct Evaluator<'m> {
     building: FxHashMap<usize, ItemOutput>,
     /// Global definitions being computed, innermost last (to show cycles).
     computing: Vec<usize>,
+    /// Keyed resource objects read while their loop was still running, with the resource id:
+    /// a missing key in one of them means "not declared yet", not "no such key". The values
+    /// are kept so their addresses stay unique.
+    partial: Vec<(Value, Name)>,
     params: &'m IndexMap<String, ParamValue>,
     /// Nested function calls.
     depth: usize,
@@ -228,6 +232,7 @@ impl<'m> Evaluator<'m> {
             items: module.items.iter().map(|_| ItemState::Pending).collect(),
             building: FxHashMap::default(),
             computing: Vec::new(),
+            partial: Vec::new(),
             params,
             depth: 0,
             nesting: 0,
@@ -746,7 +751,11 @@ impl<'m> Evaluator<'m> {
                     collect_bodies(&out.resources, &name, &mut by_key, &mut single);
                 }
                 if keyed {
-                    return Ok((Value::object(by_key), complete));
+                    let v = Value::object(by_key);
+                    if !complete {
+                        self.partial.push((v.clone(), name));
+                    }
+                    return Ok((v, complete));
                 }
                 match single {
                     Some(v) => Ok((v, complete)),
@@ -1120,6 +1129,21 @@ impl<'m> Evaluator<'m> {
                     _ => Arc::from(""),
                 };
                 o.get(&k).cloned().ok_or_else(|| {
+                    if let Some((_, id)) = self.partial.iter().find(|(v, _)| match v {
+                        Value::Object(p) => Arc::ptr_eq(p, o),
+                        _ => false,
+                    }) {
+                        return Box::new(
+                            Diagnostic::error(
+                                codes::CYCLE,
+                                format!("resource `{id}[{k:?}]` is used before it is declared"),
+                            )
+                            .at(self.file, ispan, "not declared yet at this point of the loop")
+                            .with_help(format!(
+                                "inside one loop, a resource can use only the resources declared before it: move `resource {id}` up"
+                            )),
+                        );
+                    }
                     let mut d = Diagnostic::error(
                         codes::UNKNOWN_FIELD,
                         format!("no field {k:?} in this object"),

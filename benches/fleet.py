@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""The fleet benchmark (shared/bench/fleet.md): wall time and peak memory of the whole
+`cairn export` process at N = 100, 1,000 and 10,000 services, output to /dev/null.
+
+    python3 benches/fleet.py            # builds the release binary, 9 runs per size
+    python3 benches/fleet.py --runs 21
+
+Each run is timed from spawn to exit (time.perf_counter) and its peak resident memory is read
+from the kernel (wait4's ru_maxrss). The median and the minimum are reported.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_once(binary, n):
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as devnull:
+        proc = subprocess.Popen(
+            [binary, "export", "benches/fleet/fleet.cairn", "--param", f"n={n}"],
+            stdout=devnull,
+            cwd=ROOT,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"cairn failed at n={n}")
+    return elapsed, usage.ru_maxrss / 1024.0  # KiB -> MiB
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--sizes", default="100,1000,10000")
+    args = parser.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    binary = os.path.join(ROOT, "target", "release", "cairn")
+    print(f"{'N':>8} {'median':>10} {'min':>10} {'peak RSS':>10}")
+    for n in [int(s) for s in args.sizes.split(",")]:
+        run_once(binary, n)  # warm the page cache
+        results = [run_once(binary, n) for _ in range(args.runs)]
+        times = [t for t, _ in results]
+        peak = max(m for _, m in results)
+        print(f"{n:>8} {statistics.median(times) * 1000:>8.1f}ms {min(times) * 1000:>8.1f}ms {peak:>7.1f}MiB")
+    out = subprocess.run(
+        [binary, "export", "benches/fleet/fleet.cairn", "--param", "n=10000"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout
+    print(f"fleet(10000) output: {len(out):,} bytes, {out.count(b'---')} documents")
+
+
+if __name__ == "__main__":
+    main()
