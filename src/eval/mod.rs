@@ -90,7 +90,7 @@ pub enum ParamValue {
 #[derive(Clone, Debug)]
 pub struct ResourceInstance {
     /// The resource type as written, like `k8s.Deployment`.
-    pub type_path: String,
+    pub type_path: Name,
     /// The id after `resource`.
     pub name: Name,
     /// The key of a keyed resource (`resource deploy[s.name]`), as a string.
@@ -187,6 +187,10 @@ pub(crate) struct Evaluator<'m> {
     depth: usize,
     /// Nested `eval` calls, for the periodic stack check.
     nesting: usize,
+    /// Whether a function was ever put into a list or an object. Functions can only reach
+    /// the output through one, or as a field's value; when this stays false, the output is
+    /// not searched for them.
+    stored_function: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -236,6 +240,7 @@ impl<'m> Evaluator<'m> {
             params,
             depth: 0,
             nesting: 0,
+            stored_function: false,
             diagnostics: Vec::new(),
         };
         ev.collect_globals();
@@ -425,21 +430,31 @@ impl<'m> Evaluator<'m> {
         let mut resources: Vec<ResourceInstance> = Vec::new();
         let mut seen: FxHashMap<(Name, Option<Name>), (Span, Option<Span>)> = FxHashMap::default();
         let mut problems = Vec::new();
-        for state in &self.items {
+        let states = std::mem::take(&mut self.items);
+        for state in states {
             let ItemState::Done(out) = state else {
                 continue;
             };
-            for (path, value, span) in &out.fields {
-                if let Some(at) = find_function(value) {
-                    problems.push(not_exportable(module.file, path, &at, *span));
+            // Take the output over when nothing else holds it (no copies of large lists).
+            let out = Arc::try_unwrap(out).unwrap_or_else(|shared| ItemOutput {
+                fields: shared.fields.clone(),
+                resources: shared.resources.clone(),
+            });
+            for (path, value, span) in out.fields {
+                if (self.stored_function || matches!(value, Value::Func(_)))
+                    && let Some(at) = find_function(&value)
+                {
+                    problems.push(not_exportable(module.file, &path, &at, span));
                     continue;
                 }
-                if let Err(at) = set_path(&mut document, path, value.clone()) {
-                    problems.push(*self.path_conflict(path, at, *span));
+                if let Err(at) = set_path(&mut document, &path, value) {
+                    problems.push(*self.path_conflict(&path, at, span));
                 }
             }
             for r in &out.resources {
-                if let Some(at) = find_function(&r.body) {
+                if self.stored_function
+                    && let Some(at) = find_function(&r.body)
+                {
                     problems.push(not_exportable(
                         module.file,
                         &[Arc::from(r.address())],
@@ -583,7 +598,7 @@ impl<'m> Evaluator<'m> {
                             .map_help("write the body as `{ ... }`, or compute it with `= expr` returning an object"));
                     }
                     let instance = ResourceInstance {
-                        type_path: r.ty.dotted(),
+                        type_path: r.ty.text.clone(),
                         name: r.name.name.clone(),
                         key,
                         body,
@@ -654,6 +669,12 @@ impl<'m> Evaluator<'m> {
                     key.span,
                 )
                 .map_help("key resources by a stable name, such as `resource deploy[s.name]`")),
+        }
+    }
+
+    fn note_stored(&mut self, v: &Value) {
+        if matches!(v, Value::Func(_)) {
+            self.stored_function = true;
         }
     }
 
@@ -903,7 +924,9 @@ impl<'m> Evaluator<'m> {
                                 },
                             ] = path.as_slice()
                         {
-                            fields.push((k.clone(), self.eval(value, env)?));
+                            let v = self.eval(value, env)?;
+                            self.note_stored(&v);
+                            fields.push((k.clone(), v));
                         }
                     }
                     return Ok(Value::object(Object::from_distinct(fields)));
@@ -1268,11 +1291,11 @@ impl<'m> Evaluator<'m> {
                         .with_help("check that the recursion has a base case that it reaches"),
                     ));
                 }
-                // A named function sees itself, so it can recurse even when it is local to a
-                // block (at the top level its name is a global anyway).
+                // A function local to a block sees itself, so it can recurse (a top-level
+                // function's name is a global anyway).
                 let mut scope = match &def.name {
-                    Some(n) => env.bind(n.name.clone(), f.clone()),
-                    None => env.clone(),
+                    Some(n) if def.local => env.bind(n.name.clone(), f.clone()),
+                    _ => env.clone(),
                 };
                 for (p, v) in def.params.iter().zip(args) {
                     scope = scope.bind(p.name.name.clone(), v);
@@ -1453,7 +1476,11 @@ impl<'m> Evaluator<'m> {
 
     fn element(&mut self, el: &Element, env: &Env, out: &mut Vec<Value>) -> R<()> {
         match &el.kind {
-            ElementKind::Expr(e) => out.push(self.eval(e, env)?),
+            ElementKind::Expr(e) => {
+                let v = self.eval(e, env)?;
+                self.note_stored(&v);
+                out.push(v);
+            }
             ElementKind::Spread(e) => match self.eval(e, env)? {
                 Value::List(items) => out.extend(items.iter().cloned()),
                 Value::Null => {}
@@ -1498,6 +1525,7 @@ impl<'m> Evaluator<'m> {
             match &entry.kind {
                 EntryKind::Field(f) => {
                     let value = self.eval(&f.value, &env)?;
+                    self.note_stored(&value);
                     if let [key] = f.path.as_slice()
                         && let KeyKind::Static(k) = &key.kind
                     {

@@ -139,6 +139,9 @@ pub struct LetDecl {
 pub struct FnDef {
     /// The file the function is written in (its spans point into it).
     pub file: FileId,
+    /// A named `fn` inside a `for` or `if` block: it is not a global, so a call binds its own
+    /// name to let it recurse.
+    pub local: bool,
     pub name: Option<Ident>,
     pub params: Vec<FnParam>,
     pub ret: Option<TypeExpr>,
@@ -254,21 +257,11 @@ impl Key {
 #[derive(Clone, Debug)]
 pub struct TypePath {
     pub segments: Vec<Ident>,
+    /// The path as written, segments joined with `.` (`k8s.Deployment`).
+    pub text: Name,
     pub span: Span,
 }
 
-impl TypePath {
-    pub fn dotted(&self) -> String {
-        let mut out = String::new();
-        for (i, s) in self.segments.iter().enumerate() {
-            if i > 0 {
-                out.push('.');
-            }
-            out.push_str(&s.name);
-        }
-        out
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Types

@@ -143,7 +143,12 @@ impl<'c> Lowerer<'c> {
     /// An item inside a top-level `for` or `if` block, where declarations that name things for
     /// the whole file are not allowed.
     fn nested_item(&mut self, pair: Pair<'_, Rule>) -> Item {
-        let item = self.item(pair);
+        let mut item = self.item(pair);
+        if let ItemKind::Fn(f) = &mut item.kind
+            && let Some(def) = Arc::get_mut(f)
+        {
+            def.local = true;
+        }
         let what = match &item.kind {
             ItemKind::Param(_) => Some("param"),
             ItemKind::Type(_) => Some("type"),
@@ -258,6 +263,7 @@ impl<'c> Lowerer<'c> {
                 let body = self.expr(body);
                 ItemKind::Fn(Arc::new(FnDef {
                     file: self.file,
+                    local: false,
                     name: Some(name),
                     params,
                     ret,
@@ -536,8 +542,11 @@ impl<'c> Lowerer<'c> {
 
     fn type_path(&self, pair: Pair<'_, Rule>) -> TypePath {
         let span = self.span(&pair);
+        let segments: Vec<Ident> = children(pair).map(|p| self.ident(p)).collect();
+        let text: Vec<&str> = segments.iter().map(|s| &*s.name).collect();
         TypePath {
-            segments: children(pair).map(|p| self.ident(p)).collect(),
+            text: Arc::from(text.join(".")),
+            segments,
             span,
         }
     }
@@ -971,6 +980,7 @@ impl<'c> Lowerer<'c> {
                 let body = self.expr(body);
                 ExprKind::Lambda(Arc::new(FnDef {
                     file: self.file,
+                    local: false,
                     name: None,
                     params,
                     ret,
