@@ -4,6 +4,7 @@
 
     python3 benches/fleet.py            # builds the release binary, 9 runs per size
     python3 benches/fleet.py --runs 21
+    python3 benches/fleet.py --types    # also: the same program without type annotations
 
 Each run is timed from spawn to exit (time.perf_counter) and its peak resident memory is read
 from the kernel (wait4's ru_maxrss). The median and the minimum are reported.
@@ -18,11 +19,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_once(binary, n):
+def run_once(binary, n, program="fleet"):
     start = time.perf_counter()
     with open(os.devnull, "wb") as devnull:
         proc = subprocess.Popen(
-            [binary, "export", "benches/fleet/fleet.cairn", "--param", f"n={n}"],
+            [binary, "export", f"benches/fleet/{program}.cairn", "--param", f"n={n}"],
             stdout=devnull,
             cwd=ROOT,
         )
@@ -37,6 +38,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--types", action="store_true", help="compare with fleet_untyped.cairn at N = 10,000")
     args = parser.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     binary = os.path.join(ROOT, "target", "release", "cairn")
@@ -47,6 +49,15 @@ def main():
         times = [t for t, _ in results]
         peak = max(m for _, m in results)
         print(f"{n:>8} {statistics.median(times) * 1000:>8.1f}ms {min(times) * 1000:>8.1f}ms {peak:>7.1f}MiB")
+    if args.types:
+        # Interleave the two programs so that drift in the machine's speed hits both alike.
+        typed, untyped = [], []
+        for _ in range(args.runs):
+            typed.append(run_once(binary, 10000, "fleet")[0])
+            untyped.append(run_once(binary, 10000, "fleet_untyped")[0])
+        t, u = statistics.median(typed), statistics.median(untyped)
+        print(f"types at N=10000: typed {t * 1000:.1f}ms, untyped {u * 1000:.1f}ms (median), "
+              f"types cost {(t / u - 1) * 100:+.1f}%; min {min(typed) * 1000:.1f} vs {min(untyped) * 1000:.1f}ms")
     out = subprocess.run(
         [binary, "export", "benches/fleet/fleet.cairn", "--param", "n=10000"],
         cwd=ROOT, capture_output=True, check=True,

@@ -28,6 +28,9 @@ use crate::value::Value;
 pub struct Engine {
     loader: Box<dyn Loader>,
     params: IndexMap<String, ParamValue>,
+    /// `CAIRN_PARAM_<NAME>` variables handed over by the host, used for declared parameters
+    /// that got no other value.
+    env_params: Vec<(String, String)>,
     sources: SourceMap,
 }
 
@@ -35,6 +38,63 @@ impl Default for Engine {
     fn default() -> Engine {
         Engine::new()
     }
+}
+
+/// The prefix of environment variables that set parameters.
+pub const ENV_PREFIX: &str = "CAIRN_PARAM_";
+
+/// What a program declares: its parameters and schemas.
+#[derive(Clone, Debug)]
+pub struct Description {
+    pub params: Vec<ParamInfo>,
+    pub schemas: Vec<SchemaInfo>,
+    table: crate::types::TypeTable,
+}
+
+impl Description {
+    /// The program's schemas as a JSON Schema (draft 2020-12) document; with `root`, the
+    /// document validates that schema. `None` when `root` names no schema.
+    pub fn json_schema(&self, root: Option<&str>) -> Option<serde_json::Value> {
+        if let Some(r) = root
+            && self.table.schema(r).is_none()
+        {
+            return None;
+        }
+        Some(crate::types::json_schema::document(&self.table, root))
+    }
+}
+
+/// A declared parameter.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ParamInfo {
+    pub name: String,
+    /// The declared type as written.
+    pub ty: Option<String>,
+    /// The default as written.
+    pub default: Option<String>,
+    pub doc: Option<String>,
+    /// The environment variable that sets it.
+    pub env: String,
+}
+
+/// A schema, with its fields (inherited ones included).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SchemaInfo {
+    pub name: String,
+    pub doc: Option<String>,
+    pub extends: Vec<String>,
+    pub fields: Vec<FieldInfo>,
+    /// How many `check` clauses it has.
+    pub checks: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct FieldInfo {
+    pub name: String,
+    pub ty: String,
+    pub optional: bool,
+    pub default: Option<String>,
+    pub doc: Option<String>,
 }
 
 /// The result of an evaluation: what could be computed, and every diagnostic.
@@ -119,6 +179,7 @@ impl Engine {
         Engine {
             loader: Box::new(loader),
             params: IndexMap::new(),
+            env_params: Vec::new(),
             sources: SourceMap::new(),
         }
     }
@@ -135,6 +196,71 @@ impl Engine {
         self.params
             .insert(name.into(), ParamValue::Text(text.into()));
         self
+    }
+
+    /// Offers environment variables as parameter values: `CAIRN_PARAM_<NAME>` (the parameter's
+    /// name in upper case) sets parameter `<name>` unless it was set otherwise. Other variables
+    /// are ignored. The engine never reads the environment itself; the host passes it in.
+    pub fn params_from_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> &mut Engine {
+        self.env_params.extend(
+            vars.into_iter()
+                .filter_map(|(k, v)| k.strip_prefix(ENV_PREFIX).map(|n| (n.to_string(), v))),
+        );
+        self
+    }
+
+    /// Sets parameters from a YAML or JSON object (`--params FILE`): each field a parameter.
+    /// Parameters set already keep their value.
+    pub fn params_from_document(
+        &mut self,
+        name: &str,
+        text: &str,
+    ) -> Result<&mut Engine, Box<Diagnostic>> {
+        let bad = |why: String| {
+            Box::new(
+                Diagnostic::error(
+                    codes::INVALID_PARAM,
+                    format!("cannot read parameters from {name}: {why}"),
+                )
+                .with_help("write the parameters as a YAML or JSON object: `env: prod`"),
+            )
+        };
+        let value: Value = serde_yaml_ng::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let Value::Object(fields) = value else {
+            return Err(bad(format!(
+                "expected an object, found {}",
+                value.describe()
+            )));
+        };
+        for (k, v) in fields.iter() {
+            if !self.params.contains_key(&**k) {
+                self.params
+                    .insert(k.to_string(), ParamValue::Value(v.clone()));
+            }
+        }
+        Ok(self)
+    }
+
+    /// The parameters for a module: those set, then `CAIRN_PARAM_` variables for declared
+    /// parameters still without a value.
+    fn params_for(&self, module: &crate::syntax::ast::Module) -> IndexMap<String, ParamValue> {
+        let mut params = self.params.clone();
+        for item in &module.items {
+            if let crate::syntax::ast::ItemKind::Param(p) = &item.kind {
+                let name = p.name.name.to_string();
+                if params.contains_key(&name) {
+                    continue;
+                }
+                let wanted = name.to_uppercase();
+                if let Some((_, v)) = self.env_params.iter().rev().find(|(k, _)| *k == wanted) {
+                    params.insert(name, ParamValue::Text(v.clone()));
+                }
+            }
+        }
+        params
     }
 
     /// The files loaded so far, for rendering diagnostics.
@@ -175,12 +301,32 @@ impl Engine {
         if !parsed.errors.is_empty() {
             return Outcome::failed(parsed.errors, Some(file));
         }
-        let ev = eval::evaluate(&parsed.module, &self.params);
+        let checked = crate::check::check_module(&parsed.module);
+        // Items with a type error are not evaluated (that would report the error again), nor is
+        // anything that depends on them; every other item still is, so all errors of the run
+        // are reported. Output is only usable without errors.
+        let failed: Vec<usize> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .filter_map(|d| d.primary())
+            .filter(|l| l.file == file)
+            .filter_map(|l| {
+                parsed.module.items.iter().position(|i| {
+                    i.span.start <= l.span.start && l.span.start < i.span.end.max(i.span.start + 1)
+                })
+            })
+            .collect();
+        let params = self.params_for(&parsed.module);
+        let ev = eval::evaluate_except(&parsed.module, &params, &failed);
+        let mut diagnostics = checked.diagnostics;
+        diagnostics.extend(ev.diagnostics);
+        crate::diagnostics::sort(&mut diagnostics);
         Outcome {
             document: ev.document,
             resources: ev.resources,
             declares_resources: ev.declares_resources,
-            diagnostics: ev.diagnostics,
+            diagnostics,
             file: Some(file),
         }
     }
@@ -192,9 +338,70 @@ impl Engine {
         if !parsed.errors.is_empty() {
             return Err(parsed.errors);
         }
+        let checked = crate::check::check_module(&parsed.module);
+        if checked.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(checked.diagnostics);
+        }
         let expr_file = self.sources.add("<expression>", expr);
         let e = syntax::parse_expr(expr_file, expr)?;
-        eval::evaluate_expr(&parsed.module, &self.params, &e, expr_file)
+        let params = self.params_for(&parsed.module);
+        eval::evaluate_expr(&parsed.module, &params, &e, expr_file)
+    }
+
+    /// The parameters and schemas a program declares, with their types and docs; for
+    /// `cairn params`, `cairn schema` and hosts that want to show or validate configuration.
+    pub fn describe(&mut self, file: FileId) -> Result<Description, Vec<Diagnostic>> {
+        let text = self.sources.text(file).to_string();
+        let parsed = syntax::parse(file, &text);
+        if !parsed.errors.is_empty() {
+            return Err(parsed.errors);
+        }
+        let mut types = crate::types::Types::new(&parsed.module);
+        let problems = types.take_diagnostics();
+        if problems.iter().any(Diagnostic::is_error) {
+            return Err(problems);
+        }
+        let source = |span: crate::syntax::ast::Span| text[span.range()].to_string();
+        let mut params = Vec::new();
+        for item in &parsed.module.items {
+            if let crate::syntax::ast::ItemKind::Param(p) = &item.kind {
+                params.push(ParamInfo {
+                    name: p.name.name.to_string(),
+                    ty: p.ty.as_ref().map(crate::types::type_text),
+                    default: p.default.as_ref().map(|d| source(d.span)),
+                    doc: item.doc.as_ref().map(|d| d.text.clone()),
+                    env: format!("{ENV_PREFIX}{}", p.name.name.to_uppercase()),
+                });
+            }
+        }
+        let table = types.table().clone();
+        let schemas = table
+            .order
+            .iter()
+            .filter_map(|n| table.schema(n))
+            .map(|s| SchemaInfo {
+                name: s.name.to_string(),
+                doc: s.doc.clone(),
+                extends: s.extends.iter().map(|e| e.to_string()).collect(),
+                fields: s
+                    .fields
+                    .iter()
+                    .map(|f| FieldInfo {
+                        name: f.name.to_string(),
+                        ty: f.ty_text.clone(),
+                        optional: f.optional,
+                        default: f.default.as_ref().map(|d| source(d.span)),
+                        doc: f.doc.clone(),
+                    })
+                    .collect(),
+                checks: s.checks.len(),
+            })
+            .collect();
+        Ok(Description {
+            params,
+            schemas,
+            table,
+        })
     }
 
     /// Evaluates `path` and deserializes its module document into `T`.

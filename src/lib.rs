@@ -16,15 +16,20 @@
 //! writes YAML and JSON; every stage reports [`Diagnostic`]s. The core does no I/O of its own:
 //! files come in through a [`source::Loader`].
 
+pub mod check;
 pub mod diagnostics;
 mod engine;
 pub mod eval;
 pub mod export;
 pub mod source;
 pub mod syntax;
+pub mod types;
 pub mod value;
 
 pub use diagnostics::{Diagnostic, Severity};
-pub use engine::{Engine, Error, Outcome, from_path, from_str};
+pub use engine::{
+    Description, ENV_PREFIX, Engine, Error, FieldInfo, Outcome, ParamInfo, SchemaInfo, from_path,
+    from_str,
+};
 pub use source::{FsLoader, Loader, MemoryLoader, SourceMap};
 pub use value::Value;

@@ -239,3 +239,99 @@ fn a_program_with_only_conditional_resources_exports_an_empty_stream() {
     ]);
     assert_eq!(stdout(&o), "data:\n  mode: \"on\"\n");
 }
+
+const TYPED: &str = r#"/// Where to deploy.
+param env: "dev" | "prod" = "dev"
+/// How many replicas.
+param replicas: Int(1..=10) = 1
+/// A service.
+schema Service {
+  /// DNS name.
+  name: String(matches: "^[a-z]+$")
+  port: Int(1..=65535) = 8080
+}
+let web: Service = { name: "web" }
+out: { env: env, replicas: replicas, web: web }
+"#;
+
+#[test]
+fn params_lists_types_defaults_and_docs() {
+    let f = temp_file("typed-params.cairn", TYPED);
+    let o = cairn(&["params", f.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "env: \"dev\" | \"prod\" = \"dev\"\n    Where to deploy.\n    set with --param env=... or CAIRN_PARAM_ENV\nreplicas: Int(1..=10) = 1\n    How many replicas.\n    set with --param replicas=... or CAIRN_PARAM_REPLICAS\n"
+    );
+    let o = cairn(&["params", f.to_str().unwrap_or_default(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v[1]["ty"], "Int(1..=10)");
+}
+
+#[test]
+fn params_from_a_file_and_the_environment() {
+    let f = temp_file("typed-env.cairn", TYPED);
+    let p = temp_file("typed-env.yaml", "replicas: 4\n");
+    let o = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args([
+            "eval",
+            f.to_str().unwrap_or_default(),
+            "-e",
+            "[env, replicas]",
+            "--params",
+            p.to_str().unwrap_or_default(),
+        ])
+        .env("CAIRN_PARAM_ENV", "prod")
+        .env("CAIRN_PARAM_REPLICAS", "2")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "- prod\n- 4\n");
+    let o = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["export", f.to_str().unwrap_or_default()])
+        .env("CAIRN_PARAM_REPLICAS", "20")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("E0116") && err.contains("20 is not in 1..=10"),
+        "{err}"
+    );
+}
+
+#[test]
+fn schema_prints_schemas_and_json_schema() {
+    let f = temp_file("typed-schema.cairn", TYPED);
+    let o = cairn(&["schema", f.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "/// A service.\nschema Service {\n  /// DNS name.\n  name: String(matches: \"^[a-z]+$\")\n  port: Int(1..=65535) = 8080\n}\n"
+    );
+    let o = cairn(&[
+        "schema",
+        f.to_str().unwrap_or_default(),
+        "Service",
+        "--json-schema",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["$ref"], "#/$defs/Service");
+    assert_eq!(
+        v["$defs"]["Service"]["properties"]["port"]["maximum"],
+        65535
+    );
+    let o = cairn(&[
+        "schema",
+        f.to_str().unwrap_or_default(),
+        "Servce",
+        "--json-schema",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did you mean `Service`?"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -115,6 +115,71 @@ fn error_corpus() {
     }
 }
 
+/// tests/corpus/types: well-typed programs (no `// expect:` header) export like eval cases;
+/// ill-typed ones (with a header) produce exactly the codes named, like error cases.
+#[test]
+fn types_corpus() {
+    let files = cairn_files("tests/corpus/types");
+    assert!(
+        files.len() >= 60,
+        "the types corpus has {} files",
+        files.len()
+    );
+    for path in files {
+        let src = std::fs::read_to_string(&path).unwrap_or_default();
+        let expected = expected_codes(&src);
+        let (engine, out) = evaluate(&path);
+        let name = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let snapshot = if expected.is_empty() {
+            assert!(
+                out.diagnostics.is_empty(),
+                "{} should be well-typed:\n{}",
+                path.display(),
+                render_diagnostics(&engine, &out)
+            );
+            format!("{src}\n==== export (YAML) ====\n{}", exported(&out))
+        } else {
+            let got: BTreeSet<String> = out
+                .diagnostics
+                .iter()
+                .map(|d| d.code.id.to_string())
+                .collect();
+            assert_eq!(
+                got,
+                expected,
+                "{}: codes differ; diagnostics:\n{}",
+                path.display(),
+                render_diagnostics(&engine, &out)
+            );
+            for d in &out.diagnostics {
+                assert!(
+                    d.help.is_some(),
+                    "{}: {} has no help line",
+                    path.display(),
+                    d.code.id
+                );
+                assert!(
+                    !d.labels.is_empty(),
+                    "{}: {} has no span",
+                    path.display(),
+                    d.code.id
+                );
+            }
+            format!(
+                "{src}\n==== diagnostics ====\n{}",
+                render_diagnostics(&engine, &out)
+            )
+        };
+        insta::with_settings!({ snapshot_path => "corpus/snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("types__{name}"), snapshot);
+        });
+    }
+}
+
 /// Codes that no program can produce; each is tested by the named test instead.
 const TESTED_ELSEWHERE: &[(&str, &str)] = &[
     ("E0300", "embed::host_type_mismatch_is_a_diagnostic"),
@@ -129,7 +194,9 @@ const TESTED_ELSEWHERE: &[(&str, &str)] = &[
 #[test]
 fn every_code_has_an_error_case() {
     let mut covered = BTreeSet::new();
-    for path in cairn_files("tests/corpus/errors") {
+    let mut files = cairn_files("tests/corpus/errors");
+    files.extend(cairn_files("tests/corpus/types"));
+    for path in files {
         let src = std::fs::read_to_string(&path).unwrap_or_default();
         covered.extend(expected_codes(&src));
     }

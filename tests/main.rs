@@ -9,6 +9,7 @@
 //! - `examples`: examples/ export to their checked-in expected output.
 //! - `cli`: the `cairn` binary's commands, output and exit codes.
 //! - `embed`: the Rust embedding API.
+//! - `types`: JSON Schema export, typed parameters, the types of the embedding API.
 
 mod cli;
 mod common;
@@ -18,3 +19,4 @@ mod embed;
 mod examples;
 mod robustness;
 mod roundtrip;
+mod types;

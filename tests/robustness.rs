@@ -21,6 +21,7 @@ fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 fn every_corpus_file_cut_at_every_byte() {
     let mut files = cairn_files("tests/corpus/eval");
     files.extend(cairn_files("tests/corpus/errors"));
+    files.extend(cairn_files("tests/corpus/types"));
     // Two workers: the machines this runs on have two cores.
     let (a, b): (Vec<_>, Vec<_>) = files.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
     let cuts: usize = std::thread::scope(|scope| {

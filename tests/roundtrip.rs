@@ -32,6 +32,11 @@ fn strict_eq(a: &Value, b: &Value) -> bool {
 /// The documents of every eval corpus file and every example, with a name each.
 fn all_documents() -> Vec<(String, Value)> {
     let mut files = cairn_files("tests/corpus/eval");
+    files.extend(cairn_files("tests/corpus/types").into_iter().filter(|p| {
+        !std::fs::read_to_string(p)
+            .unwrap_or_default()
+            .contains("// expect:")
+    }));
     for dir in std::fs::read_dir(root().join("examples"))
         .into_iter()
         .flatten()

@@ -54,6 +54,40 @@ enum Command {
     Export(ExportArgs),
     /// Evaluate a program, or one expression in its scope, and print the value.
     Eval(EvalArgs),
+    /// List the parameters a program declares: types, defaults, docs, environment variables.
+    Params(DescribeArgs),
+    /// Show the schemas a program declares, or export them as JSON Schema.
+    ///
+    /// With `--json-schema`, prints a JSON Schema (draft 2020-12) document with every schema
+    /// under `$defs`; naming a schema makes the document validate that schema, for editors and
+    /// validators of hand-written YAML.
+    Schema(SchemaArgs),
+}
+
+#[derive(Args)]
+struct DescribeArgs {
+    /// The Cairn file.
+    file: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TextOrJson::Text)]
+    format: TextOrJson,
+}
+
+#[derive(Args)]
+struct SchemaArgs {
+    /// The Cairn file.
+    file: PathBuf,
+    /// Only this schema (with `--json-schema`: the schema the document validates).
+    name: Option<String>,
+    /// Print JSON Schema (draft 2020-12) instead of a description.
+    #[arg(long)]
+    json_schema: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TextOrJson {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -62,9 +96,15 @@ struct Common {
     file: PathBuf,
 
     /// Set a parameter: `--param env=prod`. The text is read according to the parameter's
-    /// declared type; structured types take YAML or JSON. Repeatable.
+    /// declared type; structured types take YAML or JSON. Repeatable. Parameters can also come
+    /// from `--params FILE` and from `CAIRN_PARAM_<NAME>` environment variables; `--param`
+    /// wins over `--params`, which wins over the environment.
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
     params: Vec<String>,
+
+    /// Read parameters from a YAML or JSON object, one field per parameter.
+    #[arg(long = "params", value_name = "FILE")]
+    params_file: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -198,11 +238,113 @@ fn engine_for(common: &Common) -> Result<Engine, Failure> {
             ),
         }
     }
+    if let Some(path) = &common.params_file {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                if let Err(d) = engine.params_from_document(&path.display().to_string(), &text) {
+                    bad.push(*d);
+                }
+            }
+            Err(e) => bad.push(
+                Diagnostic::error(codes::IO, format!("cannot read {}: {e}", path.display()))
+                    .with_help("check the path given to --params"),
+            ),
+        }
+    }
+    engine.params_from_env(std::env::vars());
     if bad.is_empty() {
         Ok(engine)
     } else {
         Err(Failure::User(bad, SourceMap::new()))
     }
+}
+
+/// Loads a file and describes what it declares.
+fn describe(file: &Path) -> Result<(Engine, cairn::Description), Failure> {
+    let mut engine = Engine::new();
+    let id = engine
+        .load(file)
+        .map_err(|d| Failure::User(vec![*d], SourceMap::new()))?;
+    match engine.describe(id) {
+        Ok(d) => Ok((engine, d)),
+        Err(diags) => Err(Failure::User(diags, engine.sources().clone())),
+    }
+}
+
+fn print_params(desc: &cairn::Description, format: TextOrJson) -> String {
+    if format == TextOrJson::Json {
+        return format!(
+            "{}\n",
+            serde_json::to_string_pretty(&desc.params).unwrap_or_default()
+        );
+    }
+    if desc.params.is_empty() {
+        return "no parameters\n".to_string();
+    }
+    let mut out = String::new();
+    for p in &desc.params {
+        out.push_str(&p.name);
+        if let Some(t) = &p.ty {
+            out.push_str(&format!(": {t}"));
+        }
+        match &p.default {
+            Some(d) => out.push_str(&format!(" = {d}")),
+            None => out.push_str("  (required)"),
+        }
+        out.push('\n');
+        if let Some(doc) = &p.doc {
+            for line in doc.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+        out.push_str(&format!(
+            "    set with --param {}=... or {}\n",
+            p.name, p.env
+        ));
+    }
+    out
+}
+
+fn print_schemas(desc: &cairn::Description, only: Option<&str>) -> String {
+    let mut out = String::new();
+    for s in desc
+        .schemas
+        .iter()
+        .filter(|s| only.is_none_or(|n| n == s.name))
+    {
+        if let Some(doc) = &s.doc {
+            for line in doc.lines() {
+                out.push_str(&format!("/// {line}\n"));
+            }
+        }
+        out.push_str(&format!("schema {}", s.name));
+        if !s.extends.is_empty() {
+            out.push_str(&format!(" extends {}", s.extends.join(", ")));
+        }
+        out.push_str(" {\n");
+        for f in &s.fields {
+            if let Some(doc) = &f.doc {
+                for line in doc.lines() {
+                    out.push_str(&format!("  /// {line}\n"));
+                }
+            }
+            out.push_str(&format!(
+                "  {}{}: {}",
+                f.name,
+                if f.optional { "?" } else { "" },
+                f.ty
+            ));
+            if let Some(d) = &f.default {
+                out.push_str(&format!(" = {d}"));
+            }
+            out.push('\n');
+        }
+        if s.checks > 0 {
+            out.push_str(&format!("  // and {} check(s)\n", s.checks));
+        }
+        out.push_str("}\n");
+    }
+    out
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
@@ -237,6 +379,42 @@ fn run(cli: Cli) -> Result<(), Failure> {
             // The process ends next: releasing a large value tree piece by piece only costs time.
             std::mem::forget(out);
             result
+        }
+        Command::Params(args) => {
+            let (_, desc) = describe(&args.file)?;
+            let text = print_params(&desc, args.format);
+            emit(|w| w.write_all(text.as_bytes()), None)
+        }
+        Command::Schema(args) => {
+            let (engine, desc) = describe(&args.file)?;
+            let name = args.name.as_deref();
+            if let Some(n) = name
+                && !desc.schemas.iter().any(|s| s.name == n)
+            {
+                let names: Vec<&str> = desc.schemas.iter().map(|s| s.name.as_str()).collect();
+                let mut d = Diagnostic::error(
+                    codes::UNKNOWN_TYPE,
+                    format!("the program has no schema `{n}`"),
+                );
+                d = match cairn::diagnostics::did_you_mean(n, names.iter().copied()) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None if names.is_empty() => d.with_help("the program declares no schemas"),
+                    None => d.with_help(format!("its schemas: {}", names.join(", "))),
+                };
+                return Err(Failure::User(vec![d], engine.sources().clone()));
+            }
+            let text = if args.json_schema {
+                let doc = desc.json_schema(name).unwrap_or_default();
+                format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&doc).unwrap_or_default()
+                )
+            } else if desc.schemas.is_empty() {
+                "no schemas\n".to_string()
+            } else {
+                print_schemas(&desc, name)
+            };
+            emit(|w| w.write_all(text.as_bytes()), None)
         }
         Command::Eval(args) => {
             let mut engine = engine_for(&args.common)?;

@@ -82,6 +82,22 @@ codes! {
         "The construct parses, but this version of Cairn does not evaluate it yet.";
     NOT_ITERABLE = "E0125", "not iterable",
         "`for` iterates over a list (values, or index and value) or an object (keys and values).";
+    TYPE_EXPECTED = "E0130", "value of the wrong type",
+        "A value does not have the type declared for it (on a `let`, a parameter, a function's parameter or result, a schema field or a resource). The message says what was expected and what was found.";
+    REFINEMENT = "E0131", "value outside its refinement",
+        "A value has the right type but not the declared range, pattern or length: `Int(1..=65535)`, `String(matches: \"^[a-z]+$\")`, `String(len: 1..=63)`, `[T](len: 1..)`.";
+    UNKNOWN_SCHEMA_FIELD = "E0132", "field not declared by the schema",
+        "Schemas are closed: an object checked against a schema may only have the fields it declares. The help suggests the closest declared field.";
+    MISSING_FIELD = "E0133", "required field missing",
+        "A schema field without a default that is not optional (`name?: T`) must be given.";
+    CHECK_FAILED = "E0134", "schema check failed",
+        "A `check` clause of a schema does not hold for a value; the message is the one written after the condition.";
+    UNKNOWN_TYPE = "E0135", "unknown type",
+        "A type name is not a builtin type (`Bool`, `Int`, `Float`, `String`, `Null`, `Any`, `List`, `Object`), a `type` alias or a `schema` of the program.";
+    INVALID_TYPE = "E0136", "invalid type",
+        "A refinement does not fit its type (`matches:` on an Int, a range on a Bool), names an unknown option, or has an invalid regular expression; or a schema extends something that is not a schema.";
+    TYPE_CYCLE = "E0137", "type defined by itself",
+        "A `type` alias refers to itself, or schemas extend each other in a cycle.";
     NOT_EXPORTABLE = "E0200", "value cannot be exported",
         "Functions cannot be written to YAML or JSON, and JSON has no NaN or infinity.";
     HOST_TYPE = "E0300", "configuration does not fit the host type",

@@ -11,6 +11,7 @@
 //! it runs low, so no input can overflow the native stack.
 
 mod builtins;
+mod conform;
 mod env;
 mod ops;
 
@@ -25,7 +26,9 @@ pub use env::Env;
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
 use crate::source::FileId;
 use crate::syntax::ast::*;
+use crate::types::{Ty, Types};
 use crate::value::{Object, Value};
+use conform::{ConformedCache, Origin, Root};
 
 /// The deepest chain of function calls before evaluation stops with a diagnostic.
 pub const MAX_CALL_DEPTH: usize = 1000;
@@ -187,6 +190,10 @@ pub(crate) struct Evaluator<'m> {
     depth: usize,
     /// Nested `eval` calls, for the periodic stack check.
     nesting: usize,
+    /// The module's types, resolved on first use.
+    types: Types<'m>,
+    /// Objects recently conformed to a schema, unchanged since.
+    conformed: ConformedCache,
     /// Whether a function was ever put into a list or an object. Functions can only reach
     /// the output through one, or as a field's value; when this stays false, the output is
     /// not searched for them.
@@ -196,7 +203,33 @@ pub(crate) struct Evaluator<'m> {
 
 /// Evaluates a parsed module with the given parameter values.
 pub fn evaluate(module: &Module, params: &IndexMap<String, ParamValue>) -> Evaluation {
+    evaluate_except(module, params, &[])
+}
+
+/// Evaluates a module, skipping the top-level items at `failed` (whose errors were reported
+/// already, by the type checker): they, and whatever uses them, produce nothing.
+pub fn evaluate_except(
+    module: &Module,
+    params: &IndexMap<String, ParamValue>,
+    failed: &[usize],
+) -> Evaluation {
     let mut ev = Evaluator::new(module, params);
+    for &index in failed {
+        if let Some(state) = ev.items.get_mut(index) {
+            *state = ItemState::Failed;
+        }
+        let name = match module.items.get(index).map(|i| &i.kind) {
+            Some(ItemKind::Let(d)) => Some(&d.name),
+            Some(ItemKind::Param(p)) => Some(&p.name),
+            Some(ItemKind::Fn(f)) => f.name.as_ref(),
+            _ => None,
+        };
+        if let Some(name) = name
+            && let Some(&g) = ev.names.get(&name.name)
+        {
+            ev.slots[g] = Slot::Failed;
+        }
+    }
     ev.run()
 }
 
@@ -240,6 +273,8 @@ impl<'m> Evaluator<'m> {
             params,
             depth: 0,
             nesting: 0,
+            types: Types::new(module),
+            conformed: ConformedCache::default(),
             stored_function: false,
             diagnostics: Vec::new(),
         };
@@ -597,6 +632,21 @@ impl<'m> Evaluator<'m> {
                             )
                             .map_help("write the body as `{ ... }`, or compute it with `= expr` returning an object"));
                     }
+                    let body = match self.resource_schema(&r.ty) {
+                        Some(ty) => {
+                            let root = match &key {
+                                Some(k) => format!("{}[{k:?}]", r.name.name),
+                                None => r.name.name.to_string(),
+                            };
+                            let origin = Origin {
+                                root: Root::Name(&root),
+                                span: r.body.span,
+                                declared: (self.module.file, r.ty.span),
+                            };
+                            self.conform(body, &ty, &origin)?
+                        }
+                        None => body,
+                    };
                     let instance = ResourceInstance {
                         type_path: r.ty.text.clone(),
                         name: r.name.name.clone(),
@@ -628,6 +678,7 @@ impl<'m> Evaluator<'m> {
                 }
                 ItemKind::Let(d) if nested => {
                     let v = self.eval(&d.value, &env)?;
+                    let v = self.conform_let(v, d)?;
                     env = env.bind(d.name.name.clone(), v);
                 }
                 ItemKind::Fn(f) if nested => {
@@ -670,6 +721,27 @@ impl<'m> Evaluator<'m> {
                 )
                 .map_help("key resources by a stable name, such as `resource deploy[s.name]`")),
         }
+    }
+
+    /// Conforms the value of a `let` to its declared type, if it has one.
+    fn conform_let(&mut self, v: Value, d: &LetDecl) -> R<Value> {
+        match &d.ty {
+            Some(t) => {
+                let ty = self.types.resolve_shared(t);
+                let origin = Origin {
+                    root: Root::Name(&d.name.name),
+                    span: d.value.span,
+                    declared: (self.module.file, t.span),
+                };
+                self.conform(v, &ty, &origin)
+            }
+            None => Ok(v),
+        }
+    }
+
+    /// The schema a resource's type names, when it names one of the program's schemas.
+    fn resource_schema(&self, ty: &TypePath) -> Option<Ty> {
+        self.types.table().resource_schema(&ty.text)
     }
 
     fn note_stored(&mut self, v: &Value) {
@@ -730,11 +802,45 @@ impl<'m> Evaluator<'m> {
         match &self.defs[g].kind {
             GlobalKind::Let(d) => {
                 let d = *d;
-                Ok((self.eval(&d.value, &Env::new())?, true))
+                let v = self.eval(&d.value, &Env::new())?;
+                Ok((self.conform_let(v, d)?, true))
             }
             GlobalKind::Param(p) => {
                 let p = *p;
-                Ok((self.param(p)?, true))
+                let v = self.param(p)?;
+                let given = self.params.contains_key(&*p.name.name);
+                let v = match &p.ty {
+                    Some(t) => {
+                        let ty = self.types.resolve_shared(t);
+                        // A value from outside points at the parameter; a default at itself.
+                        let span = match (&p.default, given) {
+                            (Some(d), false) => d.span,
+                            _ => p.name.span,
+                        };
+                        let origin = Origin {
+                            root: Root::Name(&p.name.name),
+                            span,
+                            declared: (self.module.file, t.span),
+                        };
+                        self.conform(v, &ty, &origin).map_err(|mut d| {
+                            if given {
+                                // The fix is on the command line (or in the host): say so.
+                                d.code = codes::INVALID_PARAM;
+                                d.message = format!("invalid value for parameter {}", d.message);
+                                d.help = Some(format!(
+                                    "pass a value of type {}: `--param {}=...`, `--params FILE` or {}{}",
+                                    crate::types::type_text(t),
+                                    p.name.name,
+                                    crate::ENV_PREFIX,
+                                    p.name.name.to_uppercase()
+                                ));
+                            }
+                            d
+                        })?
+                    }
+                    None => v,
+                };
+                Ok((v, true))
             }
             GlobalKind::Fn(f) => Ok((
                 Value::Func(Arc::new(Func {
@@ -809,21 +915,35 @@ impl<'m> Evaluator<'m> {
             Some(ParamValue::Value(v)) => Ok(v.clone()),
             Some(ParamValue::Text(text)) => {
                 let text = text.clone();
-                let ty = p.ty.as_ref().map(|t| self.resolve_alias(t, 0));
-                read_param(&text, ty).map_err(|why| {
+                // The declared type; without one, the type of a literal default (so that
+                // `param replicas = 3` reads `--param replicas=5` as an Int).
+                let ty: Ty = match (&p.ty, &p.default) {
+                    (Some(t), _) => (*self.types.resolve_shared(t)).clone(),
+                    (
+                        None,
+                        Some(Expr {
+                            kind: ExprKind::Lit(l),
+                            ..
+                        }),
+                    ) => Ty::Lit(literal(l)).widen(),
+                    _ => Ty::String,
+                };
+                read_param(&text, &ty, self.types.table()).map_err(|why| {
                     Box::new(
                         Diagnostic::error(
                             codes::INVALID_PARAM,
                             format!(
-                                "invalid value {:?} for parameter `{}`: {why}",
-                                text, p.name.name
+                                "invalid value {text:?} for parameter `{}`: {why}",
+                                p.name.name
                             ),
                         )
                         .at(self.module.file, p.name.span, "parameter declared here")
-                        .with_help(match &p.ty {
-                            Some(_) => "give a value of the declared type".to_string(),
-                            None => "check the value's syntax".to_string(),
-                        }),
+                        .with_help(format!(
+                            "pass a value of type {ty}: `--param {}=...`, `--params FILE` or {}{}",
+                            p.name.name,
+                            crate::ENV_PREFIX,
+                            p.name.name.to_uppercase()
+                        )),
                     )
                 })
             }
@@ -846,30 +966,6 @@ impl<'m> Evaluator<'m> {
                 )),
             },
         }
-    }
-
-    /// Follows `type` aliases (a few levels) to the type they name.
-    fn resolve_alias<'t>(&self, ty: &'t TypeExpr, depth: usize) -> &'t TypeExpr
-    where
-        'm: 't,
-    {
-        if depth > 16 {
-            return ty;
-        }
-        if let TypeKind::Named { path, args } = &ty.kind
-            && path.segments.len() == 1
-            && args.is_empty()
-        {
-            let name = &path.segments[0].name;
-            for item in &self.module.items {
-                if let ItemKind::Type(alias) = &item.kind
-                    && alias.name.name == *name
-                {
-                    return self.resolve_alias(&alias.ty, depth + 1);
-                }
-            }
-        }
-        ty
     }
 
     // -----------------------------------------------------------------------------------------
@@ -969,6 +1065,7 @@ impl<'m> Evaluator<'m> {
             }
             ExprKind::Let { decl, body } => {
                 let v = self.eval(&decl.value, env)?;
+                let v = self.conform_let(v, decl)?;
                 let inner = env.bind(decl.name.name.clone(), v);
                 self.eval(body, &inner)
             }
@@ -1297,12 +1394,37 @@ impl<'m> Evaluator<'m> {
                     Some(n) if def.local => env.bind(n.name.clone(), f.clone()),
                     _ => env.clone(),
                 };
-                for (p, v) in def.params.iter().zip(args) {
+                for (i, (p, v)) in def.params.iter().zip(args).enumerate() {
+                    let v = match &p.ty {
+                        Some(t) => {
+                            let ty = self.types.resolve_shared(t);
+                            let origin = Origin {
+                                root: Root::Name(&p.name.name),
+                                span: site.arg(i),
+                                declared: (def.file, t.span),
+                            };
+                            self.conform(v, &ty, &origin)?
+                        }
+                        None => v,
+                    };
                     scope = scope.bind(p.name.name.clone(), v);
                 }
                 self.depth += 1;
                 let caller_file = std::mem::replace(&mut self.file, def.file);
                 let result = self.eval(&def.body, &scope);
+                let result = match (&def.ret, result) {
+                    (Some(t), Ok(v)) => {
+                        let ty = self.types.resolve_shared(t);
+                        let name = def.name.as_ref().map_or("fn", |n| &*n.name);
+                        let origin = Origin {
+                            root: Root::Result(name),
+                            span: def.body.span,
+                            declared: (def.file, t.span),
+                        };
+                        self.conform(v, &ty, &origin)
+                    }
+                    (_, r) => r,
+                };
                 self.file = caller_file;
                 self.depth -= 1;
                 result.map_err(|mut d| {
@@ -1583,6 +1705,7 @@ impl<'m> Evaluator<'m> {
                 }
                 EntryKind::Let(d) => {
                     let v = self.eval(&d.value, &env)?;
+                    let v = self.conform_let(v, d)?;
                     env = std::borrow::Cow::Owned(env.bind(d.name.name.clone(), v));
                 }
             }
@@ -1851,58 +1974,55 @@ fn collect_resources(items: &[Item], in_block: bool, out: &mut Vec<(Ident, bool)
     }
 }
 
-/// Reads a parameter given as text according to its declared type.
-fn read_param(text: &str, ty: Option<&TypeExpr>) -> Result<Value, String> {
-    let Some(ty) = ty else {
-        return Ok(Value::str(text));
-    };
-    match &ty.kind {
-        TypeKind::Named { path, .. } if path.segments.len() == 1 => match &*path.segments[0].name {
-            "String" => Ok(Value::str(text)),
-            "Int" => text
-                .trim()
-                .parse::<i64>()
-                .map(Value::Int)
-                .map_err(|_| "expected an Int".to_string()),
-            "Float" => text
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .map(Value::Float)
-                .ok_or_else(|| "expected a Float".to_string()),
-            "Bool" => match text.trim() {
-                "true" => Ok(Value::Bool(true)),
-                "false" => Ok(Value::Bool(false)),
-                _ => Err("expected `true` or `false`".to_string()),
-            },
-            _ => read_structured(text),
+/// Reads a parameter given as text according to its type: strings as they are, numbers and
+/// booleans parsed, `null` for an optional, anything structured as YAML (or JSON).
+fn read_param(text: &str, ty: &Ty, table: &crate::types::TypeTable) -> Result<Value, String> {
+    let _ = table;
+    match ty {
+        Ty::String | Ty::Any => Ok(Value::str(text)),
+        Ty::Int => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| "expected an Int".to_string()),
+        Ty::Float => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Value::Float)
+            .ok_or_else(|| "expected a Float".to_string()),
+        Ty::Bool => match text.trim() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err("expected `true` or `false`".to_string()),
         },
-        TypeKind::Optional(inner) => {
-            if text.trim() == "null" {
-                Ok(Value::Null)
-            } else {
-                read_param(text, Some(inner))
-            }
-        }
-        TypeKind::Literal(Literal::Str(s)) if **s == *text => Ok(Value::str(text)),
-        TypeKind::Literal(Literal::Str(s)) => Err(format!("expected {s:?}")),
-        TypeKind::Union(members)
+        Ty::Refined(base, _) => read_param(text, base, table),
+        Ty::Lit(Value::Str(s)) if **s == *text => Ok(Value::str(text)),
+        Ty::Lit(Value::Str(s)) => Err(format!("expected {s:?}")),
+        Ty::Union(members) if members.iter().all(|m| matches!(m, Ty::Lit(Value::Str(_)))) => {
             if members
                 .iter()
-                .all(|m| matches!(m.kind, TypeKind::Literal(Literal::Str(_)))) =>
-        {
-            let allowed: Vec<String> = members
-                .iter()
-                .filter_map(|m| match &m.kind {
-                    TypeKind::Literal(Literal::Str(s)) => Some(format!("{s:?}")),
-                    _ => None,
-                })
-                .collect();
-            if allowed.iter().any(|a| *a == format!("{text:?}")) {
+                .any(|m| matches!(m, Ty::Lit(Value::Str(s)) if **s == *text))
+            {
                 Ok(Value::str(text))
             } else {
+                let allowed: Vec<String> = members.iter().map(|m| m.to_string()).collect();
                 Err(format!("expected one of {}", allowed.join(", ")))
+            }
+        }
+        Ty::Union(members) if members.iter().any(|m| matches!(m, Ty::Null)) => {
+            if text.trim() == "null" {
+                return Ok(Value::Null);
+            }
+            let rest: Vec<Ty> = members
+                .iter()
+                .filter(|m| !matches!(m, Ty::Null))
+                .cloned()
+                .collect();
+            match rest.as_slice() {
+                [one] => read_param(text, one, table),
+                _ => read_param(text, &Ty::Union(rest), table),
             }
         }
         _ => read_structured(text),

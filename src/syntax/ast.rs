@@ -262,7 +262,6 @@ pub struct TypePath {
     pub span: Span,
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Types
 
@@ -274,8 +273,12 @@ pub struct TypeExpr {
 
 #[derive(Clone, Debug)]
 pub enum TypeKind {
-    Named { path: TypePath, args: Vec<TypeArg> },
-    List(Box<TypeExpr>),
+    Named {
+        path: TypePath,
+        args: Vec<TypeArg>,
+    },
+    /// `[T]`, with refinement arguments: `[T](len: 1..)`.
+    List(Box<TypeExpr>, Vec<TypeArg>),
     Map(Box<TypeExpr>, Box<TypeExpr>),
     Fn(Vec<TypeExpr>, Box<TypeExpr>),
     Literal(Literal),

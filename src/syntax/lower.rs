@@ -630,10 +630,21 @@ impl<'c> Lowerer<'c> {
                 };
                 TypeKind::Literal(lit)
             }
-            Rule::list_type => match children(pair).next() {
-                Some(t) => TypeKind::List(Box::new(self.type_expr(t))),
-                None => TypeKind::Union(Vec::new()),
-            },
+            Rule::list_type => {
+                let mut elem = None;
+                let mut args = Vec::new();
+                for p in children(pair) {
+                    match p.as_rule() {
+                        Rule::type_expr => elem = Some(self.type_expr(p)),
+                        Rule::type_args => args = children(p).map(|a| self.type_arg(a)).collect(),
+                        _ => {}
+                    }
+                }
+                match elem {
+                    Some(t) => TypeKind::List(Box::new(t), args),
+                    None => TypeKind::Union(Vec::new()),
+                }
+            }
             Rule::map_type => {
                 let mut it = children(pair);
                 match (it.next(), it.next()) {

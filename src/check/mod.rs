@@ -1,0 +1,1041 @@
+//! The static type checker: runs after parsing and before evaluation, over the whole module.
+//!
+//! It infers a type for every expression and checks expressions against declared types (of
+//! `let`, `param`, function parameters and results, schema fields and defaults, resources
+//! typed by a schema). Checking pushes the expected type down into literals, so a wrong value
+//! is reported at the literal itself (`port: 70000` at `70000`), with the declaration labelled.
+//!
+//! The checker reports only what is certain: where a type cannot be known before evaluation
+//! (`Any`, computed keys, spreads, `from_json`), it stays silent and the evaluator conforms the
+//! value when it is bound. Every error of the module is reported, not only the first.
+
+mod infer;
+
+use rustc_hash::FxHashMap;
+
+use crate::diagnostics::{Diagnostic, codes, did_you_mean};
+use crate::source::FileId;
+use crate::syntax::ast::*;
+use crate::types::{SchemaTy, Ty, Types, check_refinement};
+use crate::value::Value;
+
+/// What checking a module found.
+pub struct Checked {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks a parsed module.
+pub fn check_module(module: &Module) -> Checked {
+    let mut c = Checker::new(module);
+    c.run();
+    let mut diagnostics = c.types.take_diagnostics();
+    diagnostics.append(&mut c.diagnostics);
+    crate::diagnostics::sort(&mut diagnostics);
+    Checked { diagnostics }
+}
+
+/// How sure an assignability answer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fit {
+    Yes,
+    /// Only evaluation can tell (the evaluator conforms the value).
+    Maybe,
+    No,
+}
+
+pub(crate) enum Global<'m> {
+    Let(&'m LetDecl),
+    Param(&'m Param),
+    Fn(&'m std::sync::Arc<FnDef>),
+}
+
+enum Memo {
+    InProgress,
+    Done(Ty),
+}
+
+pub(crate) struct Checker<'m> {
+    module: &'m Module,
+    file: FileId,
+    pub(crate) types: Types<'m>,
+    pub(crate) globals: FxHashMap<Name, Global<'m>>,
+    memo: FxHashMap<Name, Memo>,
+    /// Local names and their types, innermost last.
+    scope: Vec<(Name, Ty)>,
+    diagnostics: Vec<Diagnostic>,
+    /// Nested inference calls (function bodies are inferred on demand).
+    depth: usize,
+    /// Where in the value being checked we are, like `services[1].port` (for messages).
+    path: String,
+    /// Functions declared in blocks, innermost last (to find their parameters' declarations).
+    local_fns: Vec<std::sync::Arc<FnDef>>,
+    /// The types of resource ids: a schema for a resource typed by one (a map of them when
+    /// keyed), `Any` otherwise.
+    resources: FxHashMap<Name, Ty>,
+}
+
+impl<'m> Checker<'m> {
+    fn new(module: &'m Module) -> Checker<'m> {
+        let mut globals = FxHashMap::default();
+        for item in &module.items {
+            match &item.kind {
+                ItemKind::Let(d) => {
+                    globals.entry(d.name.name.clone()).or_insert(Global::Let(d));
+                }
+                ItemKind::Param(p) => {
+                    globals
+                        .entry(p.name.name.clone())
+                        .or_insert(Global::Param(p));
+                }
+                ItemKind::Fn(f) => {
+                    if let Some(n) = &f.name {
+                        globals.entry(n.name.clone()).or_insert(Global::Fn(f));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Checker {
+            module,
+            file: module.file,
+            types: Types::new(module),
+            globals,
+            memo: FxHashMap::default(),
+            scope: Vec::new(),
+            diagnostics: Vec::new(),
+            depth: 0,
+            path: String::new(),
+            local_fns: Vec::new(),
+            resources: FxHashMap::default(),
+        }
+    }
+
+    fn run(&mut self) {
+        let module = self.module;
+        collect_resource_types(
+            &module.items,
+            false,
+            self.types.table(),
+            &mut self.resources,
+        );
+        for item in &module.items {
+            self.item(item, false);
+        }
+        // Schemas: defaults fit their fields, checks are conditions.
+        let table = self.types.table().clone();
+        for name in &table.order {
+            if let Some(schema) = table.schema(name) {
+                self.schema(schema);
+            }
+        }
+    }
+
+    /// Checks an item; `nested` inside a `for` or `if` block, where `let` and `fn` are local.
+    fn item(&mut self, item: &'m Item, nested: bool) {
+        match &item.kind {
+            ItemKind::Let(d) => {
+                if !nested {
+                    self.global_type(&d.name.name);
+                } else {
+                    let t = self.let_decl(d);
+                    self.scope.push((d.name.name.clone(), t));
+                }
+            }
+            ItemKind::Param(p) => {
+                self.global_type(&p.name.name);
+            }
+            ItemKind::Fn(f) => {
+                let t = self.fn_def(f, true);
+                if nested && let Some(n) = &f.name {
+                    self.scope.push((n.name.clone(), t));
+                    self.local_fns.push(f.clone());
+                }
+            }
+            ItemKind::Field(f) => {
+                for k in &f.path {
+                    if let KeyKind::Computed(e) = &k.kind {
+                        self.infer(e);
+                    }
+                }
+                self.infer(&f.value);
+            }
+            ItemKind::Spread(e) => {
+                self.infer(e);
+            }
+            ItemKind::Resource(r) => {
+                if let Some(k) = &r.key {
+                    self.infer(k);
+                }
+                match self.types.table().resource_schema(&r.ty.text) {
+                    Some(ty) => {
+                        self.check_rooted(&r.name.name, &r.body, &ty, r.ty.span);
+                    }
+                    None => {
+                        // Provider types are dotted (`k8s.Deployment`); a plain name must be a
+                        // schema of the program.
+                        if r.ty.segments.len() == 1 {
+                            let names: Vec<&str> =
+                                self.types.table().order.iter().map(|n| &**n).collect();
+                            let mut d = Diagnostic::error(
+                                codes::UNKNOWN_TYPE,
+                                format!("unknown resource type `{}`", r.ty.text),
+                            )
+                            .at(
+                                self.file,
+                                r.ty.span,
+                                "not a schema of this program",
+                            );
+                            d = match did_you_mean(&r.ty.text, names.iter().copied()) {
+                                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                                None => d.with_help("a resource type is a schema of the program, or a provider's type such as `k8s.Deployment`"),
+                            };
+                            self.diagnostics.push(d);
+                        }
+                        self.infer(&r.body);
+                    }
+                }
+            }
+            ItemKind::For(f) => {
+                let it = self.infer(&f.iter);
+                let mark = self.scope.len();
+                self.bind_pattern(&f.pattern, &it);
+                if let Some(filter) = &f.filter {
+                    self.condition(filter);
+                }
+                for i in &f.items {
+                    self.item(i, true);
+                }
+                self.scope.truncate(mark);
+            }
+            ItemKind::If(i) => {
+                self.condition(&i.cond);
+                let mark = self.scope.len();
+                for it in &i.then {
+                    self.item(it, true);
+                }
+                self.scope.truncate(mark);
+                if let Some(o) = &i.otherwise {
+                    for it in o {
+                        self.item(it, true);
+                    }
+                    self.scope.truncate(mark);
+                }
+            }
+            ItemKind::Type(_) | ItemKind::Schema(_) | ItemKind::Import(_) | ItemKind::Error => {}
+        }
+    }
+
+    fn schema(&mut self, schema: &SchemaTy) {
+        if schema.file != self.file {
+            return;
+        }
+        let mark = self.scope.len();
+        for f in &schema.fields {
+            self.scope.push((f.name.clone(), f.ty.clone()));
+        }
+        for f in &schema.fields {
+            if let Some(d) = &f.default {
+                self.check_rooted(&f.name, d, &f.ty, f.span);
+            }
+        }
+        for c in &schema.checks {
+            self.condition(&c.cond);
+            if let Some(m) = &c.message {
+                self.infer(m);
+            }
+        }
+        self.scope.truncate(mark);
+    }
+
+    /// The type of a global, inferred once (a cycle gives `Any`; the evaluator reports it).
+    fn global_type(&mut self, name: &Name) -> Ty {
+        match self.memo.get(name) {
+            Some(Memo::Done(t)) => return t.clone(),
+            Some(Memo::InProgress) => return Ty::Any,
+            None => {}
+        }
+        let t = match self.globals.get(name) {
+            Some(Global::Let(d)) => {
+                let d = *d;
+                self.memo.insert(name.clone(), Memo::InProgress);
+                let saved = std::mem::take(&mut self.scope);
+                let t = self.let_decl(d);
+                self.scope = saved;
+                t
+            }
+            Some(Global::Param(p)) => {
+                let p = *p;
+                self.memo.insert(name.clone(), Memo::InProgress);
+                let saved = std::mem::take(&mut self.scope);
+                let t = match (&p.ty, &p.default) {
+                    (Some(ty), Some(d)) => {
+                        let declared = self.types.resolve(ty);
+                        self.check_rooted(&p.name.name, d, &declared, ty.span);
+                        declared
+                    }
+                    (Some(ty), None) => self.types.resolve(ty),
+                    (None, Some(d)) => self.infer(d).widen(),
+                    (None, None) => Ty::String,
+                };
+                self.scope = saved;
+                t
+            }
+            Some(Global::Fn(f)) => {
+                let f = *f;
+                self.memo.insert(name.clone(), Memo::InProgress);
+                let saved = std::mem::take(&mut self.scope);
+                let t = self.fn_def(f, true);
+                self.scope = saved;
+                t
+            }
+            None => Ty::Any,
+        };
+        self.memo.insert(name.clone(), Memo::Done(t.clone()));
+        t
+    }
+
+    /// Checks a `let` and returns the type its name has.
+    fn let_decl(&mut self, d: &LetDecl) -> Ty {
+        match &d.ty {
+            Some(ty) => {
+                let declared = self.types.resolve(ty);
+                self.check_rooted(&d.name.name, &d.value, &declared, ty.span);
+                declared
+            }
+            None => self.infer(&d.value),
+        }
+    }
+
+    /// The type of a function; with `check_body`, its body is checked against its result type.
+    fn fn_def(&mut self, f: &FnDef, check_body: bool) -> Ty {
+        let params: Vec<Ty> = f
+            .params
+            .iter()
+            .map(|p| p.ty.as_ref().map_or(Ty::Any, |t| self.types.resolve(t)))
+            .collect();
+        let ret_decl = f.ret.as_ref().map(|t| (self.types.resolve(t), t.span));
+        let ret = if check_body && self.depth < 32 {
+            self.depth += 1;
+            let mark = self.scope.len();
+            if let Some(n) = &f.name {
+                let placeholder = Ty::Fn(
+                    params.clone(),
+                    Box::new(ret_decl.as_ref().map_or(Ty::Any, |r| r.0.clone())),
+                );
+                self.scope.push((n.name.clone(), placeholder));
+            }
+            for (p, t) in f.params.iter().zip(&params) {
+                self.scope.push((p.name.name.clone(), t.clone()));
+            }
+            let r = match &ret_decl {
+                Some((t, span)) => {
+                    self.check_rooted("", &f.body, t, *span);
+                    t.clone()
+                }
+                None => self.infer(&f.body),
+            };
+            self.scope.truncate(mark);
+            self.depth -= 1;
+            r
+        } else {
+            ret_decl.map_or(Ty::Any, |r| r.0)
+        };
+        Ty::Fn(params, Box::new(ret))
+    }
+
+    fn bind_pattern(&mut self, p: &ForPattern, iter: &Ty) {
+        let (first, second) = match iter {
+            Ty::List(t) => (Ty::Int, (**t).clone()),
+            Ty::Refined(base, _) => match &**base {
+                Ty::List(t) => (Ty::Int, (**t).clone()),
+                _ => (Ty::Any, Ty::Any),
+            },
+            Ty::Map(t) => (Ty::String, (**t).clone()),
+            Ty::Record(_) | Ty::Schema(_) => (Ty::String, Ty::Any),
+            _ => (Ty::Any, Ty::Any),
+        };
+        match &p.second {
+            None => {
+                let only = if matches!(iter, Ty::Map(_) | Ty::Record(_) | Ty::Schema(_)) {
+                    first
+                } else {
+                    second
+                };
+                self.scope.push((p.first.name.clone(), only));
+            }
+            Some(s) => {
+                self.scope.push((p.first.name.clone(), first));
+                self.scope.push((s.name.clone(), second));
+            }
+        }
+    }
+
+    fn lookup(&mut self, name: &Name) -> Ty {
+        if let Some((_, t)) = self.scope.iter().rev().find(|(n, _)| n == name) {
+            return t.clone();
+        }
+        if self.globals.contains_key(name) {
+            return self.global_type(name);
+        }
+        self.resources.get(name).cloned().unwrap_or(Ty::Any)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Checking against an expected type
+
+    /// Checks a value bound to `name`, so messages show paths from it (`services[1].port`).
+    fn check_rooted(&mut self, name: &str, e: &Expr, expected: &Ty, declared: Span) {
+        let saved = std::mem::replace(&mut self.path, name.to_string());
+        self.check(e, expected, declared);
+        self.path = saved;
+    }
+
+    fn push_path(&mut self, segment: &str) -> usize {
+        let len = self.path.len();
+        if segment.starts_with('[') || self.path.is_empty() {
+            self.path.push_str(segment);
+        } else {
+            self.path.push('.');
+            self.path.push_str(segment);
+        }
+        len
+    }
+
+    fn at_path(&self) -> String {
+        if self.path.is_empty() {
+            String::new()
+        } else {
+            format!("`{}`: ", self.path)
+        }
+    }
+
+    /// Checks `e` against `expected` (declared at `declared`), reporting at the most precise
+    /// place: literals inside objects and lists are checked one by one.
+    pub(crate) fn check(&mut self, e: &Expr, expected: &Ty, declared: Span) {
+        let expected = expected.clone();
+        match (&e.kind, &expected) {
+            (_, Ty::Any) => {
+                self.infer(e);
+            }
+            (ExprKind::Paren(inner), _) => self.check(inner, &expected, declared),
+            (
+                ExprKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                },
+                _,
+            ) => {
+                self.condition(cond);
+                self.check(then, &expected, declared);
+                self.check(otherwise, &expected, declared);
+            }
+            (ExprKind::Let { decl, body }, _) => {
+                let t = self.let_decl(decl);
+                self.scope.push((decl.name.name.clone(), t));
+                self.check(body, &expected, declared);
+                self.scope.pop();
+            }
+            (_, Ty::Union(members)) => {
+                let fitting: Vec<&Ty> = members.iter().filter(|m| self.same_kind(e, m)).collect();
+                match fitting.as_slice() {
+                    [one] => {
+                        let one = (*one).clone();
+                        self.check(e, &one, declared);
+                    }
+                    _ => self.check_by_inference(e, &expected, declared),
+                }
+            }
+            (ExprKind::Object { entries, .. }, Ty::Schema(name)) => {
+                let Some(schema) = self.types.table().schema(name).cloned() else {
+                    self.infer(e);
+                    return;
+                };
+                self.check_object(e, entries, &schema);
+            }
+            (ExprKind::Object { entries, .. }, Ty::Map(elem)) => {
+                let elem = (**elem).clone();
+                self.object_entries(entries, &mut |c, value, key| {
+                    let len = match key {
+                        Some(k) => c.push_path(k),
+                        None => c.path.len(),
+                    };
+                    c.check(value, &elem, declared);
+                    c.path.truncate(len);
+                });
+            }
+            (ExprKind::List(elements), Ty::List(elem)) => {
+                let elem = (**elem).clone();
+                for (i, el) in elements.iter().enumerate() {
+                    let len = self.push_path(&format!("[{i}]"));
+                    self.check_element(el, &elem, declared);
+                    self.path.truncate(len);
+                }
+            }
+            (ExprKind::List(elements), Ty::Refined(base, r)) if matches!(**base, Ty::List(_)) => {
+                if let Ty::List(elem) = &**base {
+                    let elem = (**elem).clone();
+                    for (i, el) in elements.iter().enumerate() {
+                        let len = self.push_path(&format!("[{i}]"));
+                        self.check_element(el, &elem, declared);
+                        self.path.truncate(len);
+                    }
+                }
+                let countable = elements
+                    .iter()
+                    .all(|el| matches!(el.kind, ElementKind::Expr(_)));
+                if countable
+                    && let Some(len) = &r.len
+                    && !len.contains(elements.len() as f64)
+                {
+                    self.refinement_error(
+                        e.span,
+                        format!("the list has {} elements, not {len}", elements.len()),
+                        declared,
+                    );
+                }
+            }
+            (ExprKind::Lit(l), Ty::Refined(base, r)) => {
+                let v = literal_value(l);
+                let t = Ty::Lit(v.clone());
+                match self.fit(&t, base) {
+                    Fit::No => self.mismatch(e.span, &expected, &t, declared),
+                    _ => {
+                        if let Err(message) = check_refinement(&v, r) {
+                            self.refinement_error(e.span, message, declared);
+                        }
+                    }
+                }
+            }
+            _ => self.check_by_inference(e, &expected, declared),
+        }
+    }
+
+    fn check_by_inference(&mut self, e: &Expr, expected: &Ty, declared: Span) {
+        let t = self.infer(e);
+        if self.fit(&t, expected) != Fit::No {
+            return;
+        }
+        // A known value of the right type outside the refinement: say which refinement.
+        if let (Ty::Lit(v), Ty::Refined(base, r)) = (&t, expected)
+            && self.fit(&t, base) != Fit::No
+            && let Err(message) = check_refinement(v, r)
+        {
+            self.refinement_error(e.span, message, declared);
+            return;
+        }
+        // An object whose type is known, against a schema: name the field that does not fit.
+        if let (Ty::Record(fields), Ty::Schema(name)) = (&t, expected)
+            && let Some(schema) = self.types.table().schema(name).cloned()
+            && self.record_against_schema(e.span, fields, &schema)
+        {
+            return;
+        }
+        self.mismatch(e.span, expected, &t, declared);
+    }
+
+    /// Reports why an object of known fields is not a value of `schema`; false if it found
+    /// nothing specific to say.
+    fn record_against_schema(
+        &mut self,
+        at: Span,
+        fields: &[(Name, Ty)],
+        schema: &SchemaTy,
+    ) -> bool {
+        for (k, t) in fields {
+            match schema.field(k) {
+                None => {
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_SCHEMA_FIELD,
+                        format!("{}`{}` has no field `{k}`", self.at_path(), schema.name),
+                    )
+                    .at(self.file, at, format!("this object has a field `{k}`"))
+                    .also(schema.file, schema.span, "schema declared here");
+                    d = match did_you_mean(k, schema.fields.iter().map(|f| &*f.name)) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(
+                            "schemas are closed: remove the field, or declare it in the schema",
+                        ),
+                    };
+                    self.diagnostics.push(d);
+                    return true;
+                }
+                Some(f) if self.fit(t, &f.ty) == Fit::No => {
+                    let len = self.push_path(k);
+                    let (ty, span) = (f.ty.clone(), f.span);
+                    self.mismatch(at, &ty, t, span);
+                    self.path.truncate(len);
+                    return true;
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(f) = schema.fields.iter().find(|f| {
+            !f.optional && f.default.is_none() && !fields.iter().any(|(k, _)| *k == f.name)
+        }) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::MISSING_FIELD,
+                    format!(
+                        "{}missing field `{}`, required by `{}`",
+                        self.at_path(),
+                        f.name,
+                        schema.name
+                    ),
+                )
+                .at(self.file, at, "this object")
+                .also(schema.file, f.span, "declared here")
+                .with_help(format!(
+                    "add `{}`, or give it a default or `?` in `{}`",
+                    f.name, schema.name
+                )),
+            );
+            return true;
+        }
+        false
+    }
+
+    fn check_element(&mut self, el: &Element, elem: &Ty, declared: Span) {
+        match &el.kind {
+            ElementKind::Expr(x) => self.check(x, elem, declared),
+            ElementKind::Spread(x) => {
+                let t = self.infer(x);
+                let list = Ty::List(Box::new(elem.clone()));
+                if self.fit(&t, &Ty::optional(list.clone())) == Fit::No {
+                    self.mismatch(x.span, &list, &t, declared);
+                }
+            }
+            ElementKind::For {
+                pattern,
+                iter,
+                filter,
+                body,
+            } => {
+                let it = self.infer(iter);
+                let mark = self.scope.len();
+                self.bind_pattern(pattern, &it);
+                if let Some(f) = filter {
+                    self.condition(f);
+                }
+                self.check_element(body, elem, declared);
+                self.scope.truncate(mark);
+            }
+            ElementKind::If { cond, body } => {
+                self.condition(cond);
+                self.check_element(body, elem, declared);
+            }
+        }
+    }
+
+    /// Checks an object literal against a schema: each field against its declaration, fields
+    /// the schema does not declare, and (when every key is known) required fields.
+    fn check_object(&mut self, e: &Expr, entries: &[Entry], schema: &SchemaTy) {
+        let mut state = ObjectState::default();
+        let mark = self.scope.len();
+        self.check_entries(entries, schema, &mut state);
+        self.scope.truncate(mark);
+        if state.dynamic {
+            return;
+        }
+        // A required field reported as misspelled is not reported as missing too.
+        let missing: Vec<&Name> = schema
+            .fields
+            .iter()
+            .filter(|f| !f.optional && f.default.is_none() && !state.seen.contains(&f.name))
+            .filter(|f| !state.misspelled.contains(&f.name))
+            .map(|f| &f.name)
+            .collect();
+        if !missing.is_empty() {
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let plural = if missing.len() == 1 { "" } else { "s" };
+            let first = schema.field(missing[0]).map_or(schema.span, |f| f.span);
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::MISSING_FIELD,
+                    format!(
+                        "{}missing field{plural} {list}, required by `{}`",
+                        self.at_path(),
+                        schema.name
+                    ),
+                )
+                .at(
+                    self.file,
+                    Span::new(e.span.start as usize, e.span.start as usize + 1),
+                    "in this object",
+                )
+                .also(schema.file, first, "declared here")
+                .with_help(format!(
+                    "add {list}, or give the field{plural} a default or `?` in `{}`",
+                    schema.name
+                )),
+            );
+        }
+    }
+
+    fn check_entries(&mut self, entries: &[Entry], schema: &SchemaTy, state: &mut ObjectState) {
+        for entry in entries {
+            match &entry.kind {
+                EntryKind::Field(f) => {
+                    let Some(first) = f.path.first() else {
+                        continue;
+                    };
+                    let Some(key) = first.as_static().cloned() else {
+                        state.dynamic = true;
+                        self.infer(&f.value);
+                        continue;
+                    };
+                    match schema.field(&key) {
+                        Some(field) => {
+                            state.seen.push(key.clone());
+                            let (ty, span) = (field.ty.clone(), field.span);
+                            let len = self.push_path(&key);
+                            self.check_path(&f.path[1..], &ty, &f.value, span);
+                            self.path.truncate(len);
+                        }
+                        None => {
+                            if let Some(s) = self.unknown_schema_field(schema, &key, first.span) {
+                                state.misspelled.push(s);
+                            }
+                            self.infer(&f.value);
+                        }
+                    }
+                }
+                EntryKind::Let(d) => {
+                    let t = self.let_decl(d);
+                    self.scope.push((d.name.name.clone(), t));
+                }
+                EntryKind::Spread(x) => {
+                    state.dynamic = true;
+                    self.infer(x);
+                }
+                EntryKind::For {
+                    iter,
+                    pattern,
+                    filter,
+                    entries,
+                } => {
+                    state.dynamic = true;
+                    let it = self.infer(iter);
+                    let m = self.scope.len();
+                    self.bind_pattern(pattern, &it);
+                    if let Some(f) = filter {
+                        self.condition(f);
+                    }
+                    self.check_entries(entries, schema, state);
+                    self.scope.truncate(m);
+                }
+                EntryKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    // Fields under a condition may or may not be there, but each must fit.
+                    state.dynamic = true;
+                    self.condition(cond);
+                    let m = self.scope.len();
+                    self.check_entries(then, schema, state);
+                    self.scope.truncate(m);
+                    if let Some(o) = otherwise {
+                        self.check_entries(o, schema, state);
+                        self.scope.truncate(m);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reports a key that `schema` does not declare; returns the suggested field, if any.
+    fn unknown_schema_field(&mut self, schema: &SchemaTy, key: &str, at: Span) -> Option<Name> {
+        let suggestion = did_you_mean(key, schema.fields.iter().map(|f| &*f.name)).map(Name::from);
+        let mut d = Diagnostic::error(
+            codes::UNKNOWN_SCHEMA_FIELD,
+            format!("{}`{}` has no field `{key}`", self.at_path(), schema.name),
+        )
+        .at(self.file, at, "not declared by the schema")
+        .also(schema.file, schema.span, "schema declared here");
+        d = match &suggestion {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!(
+                "schemas are closed; declared fields: {}",
+                schema
+                    .fields
+                    .iter()
+                    .map(|f| &*f.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+        self.diagnostics.push(d);
+        suggestion
+    }
+
+    /// Checks `value` set at the dotted path `keys` inside a field of type `ty`.
+    fn check_path(&mut self, keys: &[Key], ty: &Ty, value: &Expr, declared: Span) {
+        let Some((first, rest)) = keys.split_first() else {
+            self.check(value, ty, declared);
+            return;
+        };
+        let Some(key) = first.as_static() else {
+            self.infer(value);
+            return;
+        };
+        let inner = match ty {
+            Ty::Refined(b, _) => b.as_ref(),
+            other => other,
+        };
+        match inner {
+            Ty::Schema(name) => {
+                let Some(schema) = self.types.table().schema(name).cloned() else {
+                    self.infer(value);
+                    return;
+                };
+                match schema.field(key) {
+                    Some(f) => {
+                        let (t, span) = (f.ty.clone(), f.span);
+                        let len = self.push_path(key);
+                        self.check_path(rest, &t, value, span);
+                        self.path.truncate(len);
+                    }
+                    None => {
+                        self.unknown_schema_field(&schema, key, first.span);
+                        self.infer(value);
+                    }
+                }
+            }
+            Ty::Map(t) => {
+                let t = (**t).clone();
+                let len = self.push_path(key);
+                self.check_path(rest, &t, value, declared);
+                self.path.truncate(len);
+            }
+            Ty::Union(members) => {
+                let non_null: Vec<&Ty> =
+                    members.iter().filter(|m| !matches!(m, Ty::Null)).collect();
+                match non_null.as_slice() {
+                    [one] => {
+                        let one = (*one).clone();
+                        self.check_path(keys, &one, value, declared);
+                    }
+                    _ => {
+                        self.infer(value);
+                    }
+                }
+            }
+            _ => {
+                self.infer(value);
+            }
+        }
+    }
+
+    /// Runs `f` on the value of every field entry (recursing into `for`/`if`), with the
+    /// single static key when there is one.
+    fn object_entries(
+        &mut self,
+        entries: &[Entry],
+        f: &mut dyn FnMut(&mut Checker<'m>, &Expr, Option<&Name>),
+    ) {
+        let mark = self.scope.len();
+        for entry in entries {
+            match &entry.kind {
+                EntryKind::Field(field) => {
+                    for k in &field.path {
+                        if let KeyKind::Computed(e) = &k.kind {
+                            self.infer(e);
+                        }
+                    }
+                    let key = match field.path.as_slice() {
+                        [k] => k.as_static(),
+                        _ => None,
+                    };
+                    if field.path.len() == 1 {
+                        f(self, &field.value, key);
+                    } else {
+                        self.infer(&field.value);
+                    }
+                }
+                EntryKind::Spread(x) => {
+                    self.infer(x);
+                }
+                EntryKind::Let(d) => {
+                    let t = self.let_decl(d);
+                    self.scope.push((d.name.name.clone(), t));
+                }
+                EntryKind::For {
+                    pattern,
+                    iter,
+                    filter,
+                    entries,
+                } => {
+                    let it = self.infer(iter);
+                    let m = self.scope.len();
+                    self.bind_pattern(pattern, &it);
+                    if let Some(c) = filter {
+                        self.condition(c);
+                    }
+                    self.object_entries(entries, f);
+                    self.scope.truncate(m);
+                }
+                EntryKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    self.condition(cond);
+                    self.object_entries(then, f);
+                    if let Some(o) = otherwise {
+                        self.object_entries(o, f);
+                    }
+                }
+            }
+        }
+        self.scope.truncate(mark);
+    }
+
+    fn condition(&mut self, cond: &Expr) {
+        let t = self.infer(cond);
+        if self.fit(&t, &Ty::Bool) == Fit::No {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    format!(
+                        "a condition must be a Bool, found {}",
+                        article(&t.widen().to_string())
+                    ),
+                )
+                .at(self.file, cond.span, "not a Bool")
+                .with_help("compare explicitly, for example `x != null` or `len(xs) > 0`"),
+            );
+        }
+    }
+
+    fn mismatch(&mut self, at: Span, expected: &Ty, found: &Ty, declared: Span) {
+        let found = shown_found(found);
+        self.diagnostics.push(
+            Diagnostic::error(
+                codes::TYPE_EXPECTED,
+                format!("{}expected {expected}, found {found}", self.at_path()),
+            )
+            .at(self.file, at, format!("this is {}", article(&found)))
+            .also(self.file, declared, "declared here")
+            .with_help(format!("give a value of type {expected}")),
+        );
+    }
+
+    fn refinement_error(&mut self, at: Span, message: String, declared: Span) {
+        self.diagnostics.push(
+            Diagnostic::error(codes::REFINEMENT, format!("{}{message}", self.at_path()))
+                .at(self.file, at, "this value")
+                .also(self.file, declared, "declared here")
+                .with_help("change the value, or widen the declared refinement"),
+        );
+    }
+
+    /// Whether an expression's syntactic kind could be a value of `t` (to pick the member of a
+    /// union an object or list literal is meant for).
+    fn same_kind(&self, e: &Expr, t: &Ty) -> bool {
+        let base = match t {
+            Ty::Refined(b, _) => b.as_ref(),
+            other => other,
+        };
+        match &e.kind {
+            ExprKind::Object { .. } => {
+                matches!(base, Ty::Schema(_) | Ty::Map(_) | Ty::Record(_) | Ty::Any)
+            }
+            ExprKind::List(_) => matches!(base, Ty::List(_) | Ty::Any),
+            ExprKind::Lit(Literal::Str(_)) | ExprKind::Interp(_) => {
+                matches!(base, Ty::String | Ty::Any) || matches!(base, Ty::Lit(Value::Str(_)))
+            }
+            ExprKind::Lit(Literal::Int(_)) => {
+                matches!(base, Ty::Int | Ty::Float | Ty::Any)
+                    || matches!(base, Ty::Lit(Value::Int(_)))
+            }
+            ExprKind::Lit(Literal::Float(_)) => {
+                matches!(base, Ty::Float | Ty::Any) || matches!(base, Ty::Lit(Value::Float(_)))
+            }
+            ExprKind::Lit(Literal::Bool(_)) => {
+                matches!(base, Ty::Bool | Ty::Any | Ty::Lit(Value::Bool(_)))
+            }
+            ExprKind::Lit(Literal::Null) => matches!(base, Ty::Null | Ty::Any),
+            _ => false,
+        }
+    }
+}
+
+/// The types of resource ids declared in `items` (recursing into `for` and `if`).
+fn collect_resource_types(
+    items: &[Item],
+    in_loop: bool,
+    table: &crate::types::TypeTable,
+    out: &mut FxHashMap<Name, Ty>,
+) {
+    for item in items {
+        match &item.kind {
+            ItemKind::Resource(r) => {
+                let body = table.resource_schema(&r.ty.text).unwrap_or(Ty::Any);
+                let t = if r.key.is_some() || in_loop {
+                    Ty::Map(Box::new(body))
+                } else {
+                    body
+                };
+                out.entry(r.name.name.clone()).or_insert(t);
+            }
+            ItemKind::For(f) => collect_resource_types(&f.items, true, table, out),
+            ItemKind::If(i) => {
+                collect_resource_types(&i.then, in_loop, table, out);
+                if let Some(o) = &i.otherwise {
+                    collect_resource_types(o, in_loop, table, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What an object literal checked against a schema has shown so far.
+#[derive(Default)]
+struct ObjectState {
+    seen: Vec<Name>,
+    misspelled: Vec<Name>,
+    /// Some fields are computed, spread or conditional: missing fields cannot be judged.
+    dynamic: bool,
+}
+
+/// A found type as shown in a mismatch: literals widened to their type.
+fn shown_found(t: &Ty) -> String {
+    match t {
+        Ty::Lit(v) => format!("{} {}", t.widen(), crate::types::short(v)),
+        Ty::Refined(..) => t.widen().to_string(),
+        Ty::Record(_) => "an object".to_string(),
+        other => other.to_string(),
+    }
+}
+
+pub(crate) fn article(t: &str) -> String {
+    if t.starts_with("a ") || t.starts_with("an ") {
+        return t.to_string();
+    }
+    if t == "Null" {
+        return "null".to_string();
+    }
+    match t.chars().next() {
+        Some('A' | 'E' | 'I' | 'O' | 'U') => format!("an {t}"),
+        Some('[') => format!("a list {t}"),
+        Some('{') => format!("a map {t}"),
+        Some(_) => format!("a {t}"),
+        None => t.to_string(),
+    }
+}
+
+pub(crate) fn literal_value(l: &Literal) -> Value {
+    match l {
+        Literal::Null => Value::Null,
+        Literal::Bool(b) => Value::Bool(*b),
+        Literal::Int(i) => Value::Int(*i),
+        Literal::Float(x) => Value::Float(*x),
+        Literal::Str(s) => Value::Str(s.clone()),
+    }
+}

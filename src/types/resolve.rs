@@ -1,0 +1,549 @@
+//! From the syntax of types to [`Ty`]: the module's table of schemas and aliases, and the
+//! resolution of every type expression against it.
+
+use std::sync::Arc;
+
+use regex::Regex;
+use rustc_hash::FxHashMap;
+
+use super::{FieldTy, NumRange, Refinement, SchemaTy, Ty, TypeTable};
+use crate::diagnostics::{Diagnostic, codes, did_you_mean};
+use crate::source::FileId;
+use crate::syntax::ast::*;
+use crate::value::Value;
+
+/// The builtin type names.
+pub const BUILTIN_TYPES: &[&str] = &[
+    "Any", "Null", "Bool", "Int", "Float", "String", "List", "Object",
+];
+
+struct Resolver<'m> {
+    file: FileId,
+    aliases: FxHashMap<Name, &'m TypeAlias>,
+    schemas: FxHashMap<Name, &'m Schema>,
+    table: TypeTable,
+    /// Aliases being resolved (to find cycles).
+    resolving: Vec<Name>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The types of a module: its table of schemas and aliases, and a resolver for the type
+/// expressions written elsewhere (on `let`, `param`, functions), cached by position.
+pub struct Types<'m> {
+    r: Resolver<'m>,
+    cache: FxHashMap<(u32, u32), Arc<Ty>>,
+}
+
+impl<'m> Types<'m> {
+    /// Builds the table of a module's schemas and aliases, resolving every field type. Problems
+    /// (unknown types, bad refinements, cycles) are kept as diagnostics; the table still holds
+    /// everything that resolved, with `Any` in place of what did not.
+    pub fn new(module: &'m Module) -> Types<'m> {
+        let mut r = Resolver {
+            file: module.file,
+            aliases: FxHashMap::default(),
+            schemas: FxHashMap::default(),
+            table: TypeTable::default(),
+            resolving: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        for item in &module.items {
+            match &item.kind {
+                ItemKind::Type(a) => {
+                    r.aliases.insert(a.name.name.clone(), a);
+                }
+                ItemKind::Schema(s) => {
+                    r.schemas.insert(s.name.name.clone(), s);
+                    r.table.order.push(s.name.name.clone());
+                }
+                _ => {}
+            }
+        }
+        for item in &module.items {
+            match &item.kind {
+                ItemKind::Type(a) => {
+                    r.alias(&a.name.name);
+                }
+                ItemKind::Schema(s) => {
+                    let docs = item.doc.as_ref().map(|d| d.text.clone());
+                    r.schema(s, docs, &mut Vec::new());
+                }
+                _ => {}
+            }
+        }
+        Types {
+            r,
+            cache: FxHashMap::default(),
+        }
+    }
+
+    pub fn table(&self) -> &TypeTable {
+        &self.r.table
+    }
+
+    /// Resolves a type expression (once; later calls return the cached type).
+    pub fn resolve(&mut self, t: &TypeExpr) -> Ty {
+        (*self.resolve_shared(t)).clone()
+    }
+
+    /// Like [`Types::resolve`], sharing the cached type (no copy: for hot paths).
+    pub fn resolve_shared(&mut self, t: &TypeExpr) -> Arc<Ty> {
+        let key = (t.span.start, t.span.end);
+        if let Some(ty) = self.cache.get(&key) {
+            return ty.clone();
+        }
+        let ty = Arc::new(self.r.resolve(t));
+        self.cache.insert(key, ty.clone());
+        ty
+    }
+
+    /// The diagnostics found so far (each reported once).
+    pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.r.diagnostics)
+    }
+}
+
+/// Builds the table of a module's schemas and aliases, with the problems found.
+pub fn build_table(module: &Module) -> (TypeTable, Vec<Diagnostic>) {
+    let mut types = Types::new(module);
+    let diags = types.take_diagnostics();
+    (types.r.table, diags)
+}
+
+impl<'m> Resolver<'m> {
+    fn alias(&mut self, name: &Name) -> Ty {
+        if let Some(t) = self.table.aliases.get(name) {
+            return t.clone();
+        }
+        let Some(alias) = self.aliases.get(name).copied() else {
+            return Ty::Any;
+        };
+        if self.resolving.contains(name) {
+            self.diagnostics.push(
+                Diagnostic::error(codes::TYPE_CYCLE, format!("type `{name}` is defined by itself"))
+                    .at(self.file, alias.name.span, "this alias refers back to itself")
+                    .with_help("an alias must end in a type that does not use it; use a schema for recursive data"),
+            );
+            self.table.aliases.insert(name.clone(), Ty::Any);
+            return Ty::Any;
+        }
+        self.resolving.push(name.clone());
+        let t = self.resolve(&alias.ty);
+        self.resolving.pop();
+        self.table.aliases.insert(name.clone(), t.clone());
+        t
+    }
+
+    fn schema(&mut self, s: &'m Schema, doc: Option<String>, visiting: &mut Vec<Name>) {
+        if self.table.schemas.contains_key(&s.name.name) {
+            return;
+        }
+        if visiting.contains(&s.name.name) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::TYPE_CYCLE,
+                    format!("schema `{}` extends itself", s.name.name),
+                )
+                .at(self.file, s.name.span, "part of a cycle of `extends`")
+                .with_help("a schema cannot extend itself, directly or through others"),
+            );
+            return;
+        }
+        visiting.push(s.name.name.clone());
+        let mut fields: Vec<FieldTy> = Vec::new();
+        let mut checks = Vec::new();
+        let mut extends = Vec::new();
+        for parent in &s.extends {
+            let name = Arc::from(parent.text.as_ref());
+            match self.schemas.get(&name).copied() {
+                Some(p) => {
+                    self.schema(p, None, visiting);
+                    if let Some(resolved) = self.table.schemas.get(&name).cloned() {
+                        for f in &resolved.fields {
+                            match fields.iter_mut().find(|x| x.name == f.name) {
+                                Some(existing) => *existing = f.clone(),
+                                None => fields.push(f.clone()),
+                            }
+                        }
+                        checks.extend(resolved.checks.iter().cloned());
+                    }
+                    extends.push(name);
+                }
+                None => {
+                    let mut d = Diagnostic::error(
+                        codes::INVALID_TYPE,
+                        format!("`{}` is not a schema of this program", parent.text),
+                    )
+                    .at(self.file, parent.span, "extended here");
+                    d = match did_you_mean(&parent.text, self.schemas.keys().map(|k| &**k)) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help("a schema can only extend another schema"),
+                    };
+                    self.diagnostics.push(d);
+                }
+            }
+        }
+        for member in &s.members {
+            match member {
+                SchemaMember::Field(f) => {
+                    let Some(name) = f.name.as_static().cloned() else {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                codes::INVALID_TYPE,
+                                "a schema field name cannot be computed",
+                            )
+                            .at(self.file, f.name.span, "interpolated name")
+                            .with_help("write the field name as a plain name or string"),
+                        );
+                        continue;
+                    };
+                    let ty = self.resolve(&f.ty);
+                    let ty = if f.optional { Ty::optional(ty) } else { ty };
+                    let field = FieldTy {
+                        name: name.clone(),
+                        ty,
+                        ty_text: type_text(&f.ty),
+                        optional: f.optional,
+                        default: f.default.clone(),
+                        doc: f.doc.as_ref().map(|d| d.text.clone()),
+                        span: f.name.span,
+                    };
+                    match fields.iter_mut().find(|x| x.name == name) {
+                        Some(existing) => *existing = field,
+                        None => fields.push(field),
+                    }
+                }
+                SchemaMember::Check(c) => checks.push(c.clone()),
+            }
+        }
+        visiting.pop();
+        self.table.schemas.insert(
+            s.name.name.clone(),
+            Arc::new(SchemaTy {
+                name: s.name.name.clone(),
+                doc,
+                file: self.file,
+                span: s.name.span,
+                fields,
+                checks,
+                extends,
+            }),
+        );
+    }
+
+    fn resolve(&mut self, t: &TypeExpr) -> Ty {
+        match &t.kind {
+            TypeKind::Named { path, args } => {
+                let base = self.named(path);
+                if args.is_empty() {
+                    base
+                } else {
+                    self.refine(base, args, t.span)
+                }
+            }
+            TypeKind::List(elem, args) => {
+                let list = Ty::List(Box::new(self.resolve(elem)));
+                if args.is_empty() {
+                    list
+                } else {
+                    self.refine(list, args, t.span)
+                }
+            }
+            TypeKind::Map(k, v) => {
+                let key = self.resolve(k);
+                if !matches!(key, Ty::String | Ty::Any) {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::INVALID_TYPE,
+                            format!("map keys can only be typed `String`, not {key}"),
+                        )
+                        .at(self.file, k.span, "key type")
+                        .with_help("write a map type as `{String: T}`; for a fixed set of keys, declare a schema"),
+                    );
+                }
+                Ty::Map(Box::new(self.resolve(v)))
+            }
+            TypeKind::Fn(params, ret) => Ty::Fn(
+                params.iter().map(|p| self.resolve(p)).collect(),
+                Box::new(self.resolve(ret)),
+            ),
+            TypeKind::Literal(l) => match l {
+                Literal::Null => Ty::Null,
+                Literal::Bool(b) => Ty::Lit(Value::Bool(*b)),
+                Literal::Int(i) => Ty::Lit(Value::Int(*i)),
+                Literal::Float(x) => Ty::Lit(Value::Float(*x)),
+                Literal::Str(s) => Ty::Lit(Value::Str(s.clone())),
+            },
+            TypeKind::Optional(inner) => Ty::optional(self.resolve(inner)),
+            TypeKind::Union(members) => {
+                let mut out = Ty::Union(Vec::new());
+                let mut first = true;
+                for m in members {
+                    let r = self.resolve(m);
+                    out = if first { r } else { Ty::join(out, r) };
+                    first = false;
+                }
+                out
+            }
+        }
+    }
+
+    fn named(&mut self, path: &TypePath) -> Ty {
+        if path.segments.len() == 1 {
+            let name = &path.segments[0].name;
+            match &**name {
+                "Any" => return Ty::Any,
+                "Null" => return Ty::Null,
+                "Bool" => return Ty::Bool,
+                "Int" => return Ty::Int,
+                "Float" => return Ty::Float,
+                "String" => return Ty::String,
+                "List" => return Ty::List(Box::new(Ty::Any)),
+                "Object" => return Ty::Map(Box::new(Ty::Any)),
+                _ => {}
+            }
+            if self.schemas.contains_key(name) || self.table.schemas.contains_key(name) {
+                return Ty::Schema(name.clone());
+            }
+            if self.aliases.contains_key(name) || self.table.aliases.contains_key(name) {
+                return self.alias(name);
+            }
+        }
+        let candidates: Vec<&str> = BUILTIN_TYPES
+            .iter()
+            .copied()
+            .chain(self.schemas.keys().map(|k| &**k))
+            .chain(self.aliases.keys().map(|k| &**k))
+            .chain(self.table.schemas.keys().map(|k| &**k))
+            .chain(self.table.aliases.keys().map(|k| &**k))
+            .collect();
+        let mut d = Diagnostic::error(codes::UNKNOWN_TYPE, format!("unknown type `{}`", path.text))
+            .at(self.file, path.span, "not a type of this program");
+        let synonym = match path.text.to_lowercase().as_str() {
+            "integer" | "int" | "i64" | "long" | "number" => Some("Int"),
+            "float" | "double" | "f64" | "decimal" => Some("Float"),
+            "bool" | "boolean" => Some("Bool"),
+            "str" | "string" | "text" => Some("String"),
+            "array" | "list" | "vec" => Some("[T]"),
+            "dict" | "map" | "object" | "hash" => Some("{String: T}"),
+            "nil" | "none" | "null" => Some("Null"),
+            _ => None,
+        };
+        d = match (
+            synonym,
+            did_you_mean(&path.text, candidates.iter().copied()),
+        ) {
+            (Some(s), _) if s != &*path.text => d.with_help(format!("did you mean `{s}`?")),
+            (_, Some(s)) => d.with_help(format!("did you mean `{s}`?")),
+            _ => {
+                let mut known: Vec<&str> = BUILTIN_TYPES.to_vec();
+                known.extend(self.schemas.keys().map(|k| &**k));
+                known.extend(self.aliases.keys().map(|k| &**k));
+                d.with_help(format!(
+                    "declare it with `type` or `schema`; the known types are {}",
+                    known.join(", ")
+                ))
+            }
+        };
+        self.diagnostics.push(d);
+        Ty::Any
+    }
+
+    fn refine(&mut self, base: Ty, args: &[TypeArg], span: Span) -> Ty {
+        let kind = match base.widen() {
+            Ty::Int => "Int",
+            Ty::Float => "Float",
+            Ty::String => "String",
+            Ty::List(_) => "List",
+            Ty::Any => return Ty::Any,
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::error(codes::INVALID_TYPE, format!("`{other}` takes no refinement"))
+                        .at(self.file, span, "refined here")
+                        .with_help("refine Int and Float with a range, String with `matches:` or `len:`, and lists with `len:`"),
+                );
+                return base;
+            }
+        };
+        let mut r = Refinement::default();
+        for arg in args {
+            let name = arg.name.as_ref().map(|n| &*n.name);
+            match (kind, name, &arg.value) {
+                (
+                    "Int" | "Float",
+                    None | Some("range"),
+                    TypeArgValue::Range { lo, hi, inclusive },
+                ) => {
+                    match self.range(lo, hi, *inclusive, kind == "Int", arg.span) {
+                        Some(range) => r.range = Some(range),
+                        // Reported; the type checks nothing rather than rejecting every value.
+                        None => return Ty::Any,
+                    }
+                }
+                ("String" | "List", Some("len"), TypeArgValue::Range { lo, hi, inclusive }) => {
+                    match self.range(lo, hi, *inclusive, true, arg.span) {
+                        Some(range) => r.len = Some(range),
+                        None => return Ty::Any,
+                    }
+                }
+                ("String", Some("matches"), TypeArgValue::Expr(e)) => match &e.kind {
+                    ExprKind::Lit(Literal::Str(p)) => match Regex::new(p) {
+                        Ok(re) => r.matches = Some((p.to_string(), re)),
+                        Err(err) => {
+                            // The regex crate's message: the pattern with a caret, then
+                            // "error: <why>". Keep the why; show the caret lines as a note.
+                            let text = err.to_string();
+                            let why = text
+                                .lines()
+                                .rev()
+                                .find_map(|l| l.trim().strip_prefix("error:"))
+                                .unwrap_or("invalid pattern")
+                                .trim()
+                                .to_string();
+                            let caret: Vec<&str> = text
+                                .lines()
+                                .filter(|l| {
+                                    !l.trim().is_empty()
+                                        && !l.trim().starts_with("error:")
+                                        && !l.starts_with("regex parse error")
+                                })
+                                .collect();
+                            let mut d = Diagnostic::error(codes::INVALID_TYPE, format!("invalid regular expression: {why}"))
+                                .at(self.file, e.span, "this pattern")
+                                .with_help("patterns use Rust's regex syntax (close to JavaScript's); escape special characters with `\\\\`");
+                            if !caret.is_empty() {
+                                d = d.with_note(format!("in the pattern:\n{}", caret.join("\n")));
+                            }
+                            self.diagnostics.push(d);
+                        }
+                    },
+                    _ => self.diagnostics.push(
+                        Diagnostic::error(codes::INVALID_TYPE, "`matches:` takes a string literal")
+                            .at(self.file, e.span, "not a plain string")
+                            .with_help(
+                                "write the pattern as a string, like `matches: \"^[a-z]+$\"`",
+                            ),
+                    ),
+                },
+                _ => {
+                    let allowed = match kind {
+                        "Int" | "Float" => "a range, like `1..=65535`",
+                        "String" => "`matches: \"pattern\"` or `len: 1..=63`",
+                        _ => "`len: 1..`",
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::INVALID_TYPE,
+                            format!("this refinement does not apply to {kind}"),
+                        )
+                        .at(self.file, arg.span, "unexpected refinement")
+                        .with_help(format!("{kind} takes {allowed}")),
+                    );
+                }
+            }
+        }
+        Ty::Refined(Box::new(base), Arc::new(r))
+    }
+
+    /// A range; `None` (and a diagnostic) when it is empty.
+    fn range(
+        &mut self,
+        lo: &Option<Literal>,
+        hi: &Option<Literal>,
+        inclusive: bool,
+        ints: bool,
+        span: Span,
+    ) -> Option<NumRange> {
+        let num = |l: &Option<Literal>| match l {
+            Some(Literal::Int(i)) => Some(*i as f64),
+            Some(Literal::Float(x)) => Some(*x),
+            _ => None,
+        };
+        let floats = matches!(lo, Some(Literal::Float(_))) || matches!(hi, Some(Literal::Float(_)));
+        let range = NumRange {
+            lo: num(lo),
+            hi: num(hi),
+            inclusive,
+            ints: ints && !floats,
+        };
+        if let (Some(a), Some(b)) = (range.lo, range.hi)
+            && (a > b || (a == b && !inclusive))
+        {
+            self.diagnostics.push(
+                Diagnostic::error(codes::INVALID_TYPE, format!("the range {range} is empty"))
+                    .at(self.file, span, "no value fits")
+                    .with_help(
+                        "write the lower bound first: `lo..=hi` includes hi, `lo..hi` excludes it",
+                    ),
+            );
+            return None;
+        }
+        Some(range)
+    }
+}
+
+/// A type as written, for docs and messages.
+pub fn type_text(t: &TypeExpr) -> String {
+    match &t.kind {
+        TypeKind::Named { path, args } => {
+            if args.is_empty() {
+                path.text.to_string()
+            } else {
+                format!("{}({})", path.text, args_text(args))
+            }
+        }
+        TypeKind::List(e, args) => {
+            if args.is_empty() {
+                format!("[{}]", type_text(e))
+            } else {
+                format!("[{}]({})", type_text(e), args_text(args))
+            }
+        }
+        TypeKind::Map(k, v) => format!("{{{}: {}}}", type_text(k), type_text(v)),
+        TypeKind::Fn(ps, r) => format!(
+            "fn({}) -> {}",
+            ps.iter().map(type_text).collect::<Vec<_>>().join(", "),
+            type_text(r)
+        ),
+        TypeKind::Literal(l) => match l {
+            Literal::Null => "null".to_string(),
+            Literal::Bool(b) => b.to_string(),
+            Literal::Int(i) => i.to_string(),
+            Literal::Float(x) => crate::export::format_float(*x),
+            Literal::Str(s) => format!("{s:?}"),
+        },
+        TypeKind::Optional(inner) => format!("{}?", type_text(inner)),
+        TypeKind::Union(ms) => ms.iter().map(type_text).collect::<Vec<_>>().join(" | "),
+    }
+}
+
+fn args_text(args: &[TypeArg]) -> String {
+    args.iter()
+        .map(|a| {
+            let v = match &a.value {
+                TypeArgValue::Range { lo, hi, inclusive } => {
+                    let b = |l: &Option<Literal>| match l {
+                        Some(Literal::Int(i)) => i.to_string(),
+                        Some(Literal::Float(x)) => crate::export::format_float(*x),
+                        _ => String::new(),
+                    };
+                    format!(
+                        "{}{}{}",
+                        b(lo),
+                        if *inclusive { "..=" } else { ".." },
+                        b(hi)
+                    )
+                }
+                TypeArgValue::Expr(e) => match &e.kind {
+                    ExprKind::Lit(Literal::Str(s)) => format!("{s:?}"),
+                    _ => "...".to_string(),
+                },
+            };
+            match &a.name {
+                Some(n) => format!("{}: {v}", n.name),
+                None => v,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
