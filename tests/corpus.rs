@@ -57,6 +57,41 @@ fn expected_codes(src: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The codes produced are exactly those expected, and each diagnostic has a span and a help line.
+fn assert_diagnostics(
+    path: &std::path::Path,
+    engine: &cairn::Engine,
+    out: &cairn::Outcome,
+    expected: &BTreeSet<String>,
+) {
+    let got: BTreeSet<String> = out
+        .diagnostics
+        .iter()
+        .map(|d| d.code.id.to_string())
+        .collect();
+    assert_eq!(
+        &got,
+        expected,
+        "{}: codes differ; diagnostics:\n{}",
+        path.display(),
+        render_diagnostics(engine, out)
+    );
+    for d in &out.diagnostics {
+        assert!(
+            d.help.is_some(),
+            "{}: {} has no help line",
+            path.display(),
+            d.code.id
+        );
+        assert!(
+            !d.labels.is_empty(),
+            "{}: {} has no span",
+            path.display(),
+            d.code.id
+        );
+    }
+}
+
 #[test]
 fn error_corpus() {
     let files = cairn_files("tests/corpus/errors");
@@ -74,32 +109,7 @@ fn error_corpus() {
             path.display()
         );
         let (engine, out) = evaluate(&path);
-        let got: BTreeSet<String> = out
-            .diagnostics
-            .iter()
-            .map(|d| d.code.id.to_string())
-            .collect();
-        assert_eq!(
-            got,
-            expected,
-            "{}: codes differ; diagnostics:\n{}",
-            path.display(),
-            render_diagnostics(&engine, &out)
-        );
-        for d in &out.diagnostics {
-            assert!(
-                d.help.is_some(),
-                "{}: {} has no help line",
-                path.display(),
-                d.code.id
-            );
-            assert!(
-                !d.labels.is_empty(),
-                "{}: {} has no span",
-                path.display(),
-                d.code.id
-            );
-        }
+        assert_diagnostics(&path, &engine, &out, &expected);
         let name = path
             .file_stem()
             .unwrap_or_default()
@@ -143,32 +153,7 @@ fn types_corpus() {
             );
             format!("{src}\n==== export (YAML) ====\n{}", exported(&out))
         } else {
-            let got: BTreeSet<String> = out
-                .diagnostics
-                .iter()
-                .map(|d| d.code.id.to_string())
-                .collect();
-            assert_eq!(
-                got,
-                expected,
-                "{}: codes differ; diagnostics:\n{}",
-                path.display(),
-                render_diagnostics(&engine, &out)
-            );
-            for d in &out.diagnostics {
-                assert!(
-                    d.help.is_some(),
-                    "{}: {} has no help line",
-                    path.display(),
-                    d.code.id
-                );
-                assert!(
-                    !d.labels.is_empty(),
-                    "{}: {} has no span",
-                    path.display(),
-                    d.code.id
-                );
-            }
+            assert_diagnostics(&path, &engine, &out, &expected);
             format!(
                 "{src}\n==== diagnostics ====\n{}",
                 render_diagnostics(&engine, &out)

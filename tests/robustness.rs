@@ -134,3 +134,33 @@ fn huge_ranges_are_refused() {
     let out = Engine::new().evaluate_str("r.cairn", "x: len(range(100000000000))");
     assert_eq!(out.diagnostics[0].code, codes::INVALID_ARGUMENT);
 }
+
+#[test]
+fn recursion_that_builds_deep_values_ends_in_a_diagnostic() {
+    // Each call nests 200 brackets deeper: 1,000 calls would build a value 200,000 deep.
+    let inner = format!("{}f(n - 1){}", "[".repeat(200), "]".repeat(200));
+    let src = format!("fn f(n) = if n == 0 {{ 0 }} else {{ {inner} }}\nx: f(1000)\n");
+    let out = on_small_stack(move || Engine::new().evaluate_str("deep.cairn", &src));
+    assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+    assert_eq!(out.diagnostics[0].code, codes::RECURSION_LIMIT);
+}
+
+#[test]
+fn deep_values_export_within_the_stack() {
+    // A value 900 levels deep (within every limit) exports to YAML and JSON on a small stack.
+    let out = on_small_stack(|| {
+        let out = Engine::new().evaluate_str(
+            "deep.cairn",
+            "fn nest(n) = if n == 0 { \"leaf\" } else { { child: nest(n - 1) } }\nx: nest(900)\n",
+        );
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let docs = out.documents(cairn::export::Selection::Auto);
+        let yaml = cairn::export::render(&docs, cairn::export::Format::Yaml).expect("yaml");
+        let json = cairn::export::render(&docs, cairn::export::Format::Json).expect("json");
+        (
+            yaml.matches("child:").count(),
+            json.matches("\"child\"").count(),
+        )
+    });
+    assert_eq!(out, (900, 900));
+}

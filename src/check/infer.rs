@@ -234,12 +234,7 @@ impl<'m> Checker<'m> {
                 filter,
                 body,
             } => {
-                let it = self.infer(iter);
-                let mark = self.scope.len();
-                self.bind_pattern(pattern, &it);
-                if let Some(f) = filter {
-                    self.condition(f);
-                }
+                let mark = self.enter_for(pattern, iter, filter.as_ref());
                 let t = self.element(body);
                 self.scope.truncate(mark);
                 t
@@ -502,8 +497,19 @@ impl<'m> Checker<'m> {
             | (Ty::Int, Ty::Int)
             | (Ty::Int, Ty::Float)
             | (Ty::Float, Ty::Float)
-            | (Ty::String, Ty::String)
-            | (Ty::Fn(..), Ty::Fn(..)) => Yes,
+            | (Ty::String, Ty::String) => Yes,
+            (Ty::Fn(ap, ar), Ty::Fn(ep, er)) => {
+                if ap.len() != ep.len() {
+                    return No;
+                }
+                // Parameters go the other way: the function must accept what callers pass.
+                let params = ap
+                    .iter()
+                    .zip(ep)
+                    .map(|(a, e)| self.fit(e, a))
+                    .fold(Yes, worst);
+                worst(params, self.fit(ar, er))
+            }
             (Ty::List(a), Ty::List(b)) => self.fit(a, b),
             (Ty::Map(a), Ty::Map(b)) => self.fit(a, b),
             (Ty::Map(_), Ty::Schema(_) | Ty::Record(_)) => Maybe,

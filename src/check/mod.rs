@@ -343,6 +343,18 @@ impl<'m> Checker<'m> {
         Ty::Fn(params, Box::new(ret))
     }
 
+    /// Enters a `for`: infers what it iterates, binds its pattern and checks its filter.
+    /// Returns the scope mark to truncate to when leaving.
+    fn enter_for(&mut self, pattern: &ForPattern, iter: &Expr, filter: Option<&Expr>) -> usize {
+        let it = self.infer(iter);
+        let mark = self.scope.len();
+        self.bind_pattern(pattern, &it);
+        if let Some(f) = filter {
+            self.condition(f);
+        }
+        mark
+    }
+
     fn bind_pattern(&mut self, p: &ForPattern, iter: &Ty) {
         let (first, second) = match iter {
             Ty::List(t) => (Ty::Int, (**t).clone()),
@@ -611,12 +623,7 @@ impl<'m> Checker<'m> {
                 filter,
                 body,
             } => {
-                let it = self.infer(iter);
-                let mark = self.scope.len();
-                self.bind_pattern(pattern, &it);
-                if let Some(f) = filter {
-                    self.condition(f);
-                }
+                let mark = self.enter_for(pattern, iter, filter.as_ref());
                 self.check_element(body, elem, declared);
                 self.scope.truncate(mark);
             }
@@ -719,12 +726,7 @@ impl<'m> Checker<'m> {
                     entries,
                 } => {
                     state.dynamic = true;
-                    let it = self.infer(iter);
-                    let m = self.scope.len();
-                    self.bind_pattern(pattern, &it);
-                    if let Some(f) = filter {
-                        self.condition(f);
-                    }
+                    let m = self.enter_for(pattern, iter, filter.as_ref());
                     self.check_entries(entries, schema, state);
                     self.scope.truncate(m);
                 }
@@ -870,12 +872,7 @@ impl<'m> Checker<'m> {
                     filter,
                     entries,
                 } => {
-                    let it = self.infer(iter);
-                    let m = self.scope.len();
-                    self.bind_pattern(pattern, &it);
-                    if let Some(c) = filter {
-                        self.condition(c);
-                    }
+                    let m = self.enter_for(pattern, iter, filter.as_ref());
                     self.object_entries(entries, f);
                     self.scope.truncate(m);
                 }

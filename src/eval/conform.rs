@@ -183,6 +183,13 @@ impl<'m> Evaluator<'m> {
 
     /// `Err(Ok(failure))` is a mismatch; `Err(Err(d))` an evaluation error in a default or check.
     fn conform_at(&mut self, v: Value, ty: &Ty, declared: (FileId, Span)) -> Conformed {
+        // Values nest at most as deep as evaluation did; grow the stack if that is deep.
+        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || {
+            self.conform_inner(v, ty, declared)
+        })
+    }
+
+    fn conform_inner(&mut self, v: Value, ty: &Ty, declared: (FileId, Span)) -> Conformed {
         let fail = |problem: Mismatch| {
             Err(Ok(Failure {
                 problem: Problem::Mismatch(problem),
@@ -475,24 +482,14 @@ fn schema_env(o: &Object, schema: &SchemaTy) -> Env {
 
 /// Whether an expression mentions `name` (as a variable; conservatively, anywhere).
 fn mentions(e: &crate::syntax::ast::Expr, name: &str) -> bool {
-    use crate::syntax::ast::{ElementKind, EntryKind, ExprKind, KeyKind, StrPart};
+    use crate::syntax::ast::{EntryKind, ExprKind, KeyKind, StrPart};
     match &e.kind {
         ExprKind::Var(n) => &**n == name,
         ExprKind::Lit(_) => false,
         ExprKind::Interp(parts) => parts
             .iter()
             .any(|p| matches!(p, StrPart::Expr(x) if mentions(x, name))),
-        ExprKind::List(els) => els.iter().any(|el| match &el.kind {
-            ElementKind::Expr(x) | ElementKind::Spread(x) => mentions(x, name),
-            ElementKind::For {
-                iter, filter, body, ..
-            } => {
-                mentions(iter, name)
-                    || filter.as_ref().is_some_and(|f| mentions(f, name))
-                    || mentions_element(body, name)
-            }
-            ElementKind::If { cond, body } => mentions(cond, name) || mentions_element(body, name),
-        }),
+        ExprKind::List(els) => els.iter().any(|el| mentions_element(el, name)),
         ExprKind::Object { entries, .. } => entries.iter().any(|en| match &en.kind {
             EntryKind::Field(f) => {
                 mentions(&f.value, name)

@@ -33,6 +33,10 @@ use conform::{ConformedCache, Origin, Root};
 /// The deepest chain of function calls before evaluation stops with a diagnostic.
 pub const MAX_CALL_DEPTH: usize = 1000;
 
+/// The deepest nesting of expressions being evaluated (across calls). It also bounds how deeply
+/// values can nest, which keeps exporting, comparing and dropping them within the stack.
+pub const MAX_NESTING: usize = 10_000;
+
 pub(crate) type R<T> = Result<T, Box<Diagnostic>>;
 
 /// When less stack than this is left, evaluation continues on a new segment of
@@ -723,6 +727,17 @@ impl<'m> Evaluator<'m> {
         }
     }
 
+    fn too_deep(&self, span: Span) -> Box<Diagnostic> {
+        Box::new(
+            Diagnostic::error(
+                codes::RECURSION_LIMIT,
+                format!("evaluation nested deeper than {MAX_NESTING} expressions"),
+            )
+            .at(self.file, span, "too deep here")
+            .with_help("a recursion builds deeper and deeper values here; check its base case, or build the data flatter"),
+        )
+    }
+
     /// Conforms the value of a `let` to its declared type, if it has one.
     fn conform_let(&mut self, v: Value, d: &LetDecl) -> R<Value> {
         match &d.ty {
@@ -975,6 +990,10 @@ impl<'m> Evaluator<'m> {
         // Checking the stack costs a little; doing it every 16 levels of nesting is enough,
         // since 16 levels fit easily in the red zone.
         self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            self.nesting -= 1;
+            return Err(self.too_deep(e.span));
+        }
         let r = if self.nesting % 16 == 1 {
             stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval_inner(e, env))
         } else {

@@ -25,6 +25,21 @@ pub fn write(
     indent: Option<usize>,
     level: usize,
 ) -> Result<(), String> {
+    // Deeply nested values recurse deeply: check the stack every 32 levels.
+    if level % 32 == 31 {
+        return stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || {
+            write_inner(out, v, indent, level)
+        });
+    }
+    write_inner(out, v, indent, level)
+}
+
+fn write_inner(
+    out: &mut String,
+    v: &Value,
+    indent: Option<usize>,
+    level: usize,
+) -> Result<(), String> {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),

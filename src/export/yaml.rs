@@ -114,24 +114,32 @@ fn write_child(
     in_list: bool,
     cache: &mut KeyCache,
 ) -> Result<(), String> {
+    // Deeply nested values recurse deeply: check the stack every 32 levels of indentation.
+    if col % 64 == 62 {
+        return stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || {
+            write_child_inner(out, v, col, in_list, cache)
+        });
+    }
+    write_child_inner(out, v, col, in_list, cache)
+}
+
+fn write_child_inner(
+    out: &mut String,
+    v: &Value,
+    col: usize,
+    in_list: bool,
+    cache: &mut KeyCache,
+) -> Result<(), String> {
+    let nonempty = match v {
+        Value::Object(o) => !o.is_empty(),
+        Value::List(l) => !l.is_empty(),
+        _ => false,
+    };
     match v {
-        Value::Object(o) if !o.is_empty() => {
-            if in_list {
-                out.push(' ');
-                write_block(out, v, col + 2, true, cache)
-            } else {
-                out.push('\n');
-                write_block(out, v, col + 2, false, cache)
-            }
-        }
-        Value::List(l) if !l.is_empty() => {
-            if in_list {
-                out.push(' ');
-                write_block(out, v, col + 2, true, cache)
-            } else {
-                out.push('\n');
-                write_block(out, v, col + 2, false, cache)
-            }
+        // A block: after `- ` it starts on the same line, after `key:` on the next.
+        Value::Object(_) | Value::List(_) if nonempty => {
+            out.push(if in_list { ' ' } else { '\n' });
+            write_block(out, v, col + 2, in_list, cache)
         }
         Value::Str(s) => {
             out.push(' ');
