@@ -296,6 +296,23 @@ impl Engine {
     /// Evaluates a loaded file. Syntax errors stop before evaluation, so that a broken item does
     /// not cascade into errors about names it would have defined.
     pub fn evaluate(&mut self, file: FileId) -> Outcome {
+        self.run(file, None)
+    }
+
+    /// Evaluates a loaded file, handing each resource to `sink` as soon as it is known to be
+    /// part of the output, in declaration order, instead of collecting them: a large program
+    /// is exported without holding its whole value tree. The outcome has the module document
+    /// and the diagnostics but no resources; what the sink received is usable only when there
+    /// are no errors.
+    pub fn evaluate_streaming(
+        &mut self,
+        file: FileId,
+        sink: &mut dyn FnMut(&ResourceInstance),
+    ) -> Outcome {
+        self.run(file, Some(sink))
+    }
+
+    fn run(&mut self, file: FileId, sink: Option<&mut dyn FnMut(&ResourceInstance)>) -> Outcome {
         let text = self.sources.text(file).to_string();
         let parsed = syntax::parse(file, &text);
         if !parsed.errors.is_empty() {
@@ -318,7 +335,7 @@ impl Engine {
             })
             .collect();
         let params = self.params_for(&parsed.module);
-        let ev = eval::evaluate_except(&parsed.module, &params, &failed);
+        let ev = eval::evaluate_streaming(&parsed.module, &params, &failed, sink);
         let mut diagnostics = checked.diagnostics;
         diagnostics.extend(ev.diagnostics);
         crate::diagnostics::sort(&mut diagnostics);

@@ -335,3 +335,60 @@ fn schema_prints_schemas_and_json_schema() {
         stderr(&o)
     );
 }
+
+#[test]
+fn streamed_resources_print_nothing_when_a_later_one_fails() {
+    // The first resources are fine; a later one repeats a key. Nothing may reach stdout.
+    let f = temp_file(
+        "stream-dup.cairn",
+        "for n in [\"a\", \"b\", \"a\"] {\n  resource cm[n]: k8s.ConfigMap { metadata.name: n }\n}\n",
+    );
+    let o = cairn(&["export", f.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "");
+    assert!(stderr(&o).contains("E0114"), "{}", stderr(&o));
+
+    let f = temp_file(
+        "stream-fn.cairn",
+        "for n in [\"a\", \"b\"] {\n  resource cm[n]: k8s.ConfigMap { data: { f: if n == \"b\" { fn(x) = x } else { 1 } } }\n}\n",
+    );
+    let o = cairn(&["export", f.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "");
+    assert!(
+        stderr(&o).contains("E0200") && stderr(&o).contains("cm[\"b\"].data.f"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn streamed_export_matches_collected_export() {
+    // The CLI streams resources; the library collects them. Both must write the same bytes.
+    for example in ["k8s-services", "ci-workflow", "app-config"] {
+        let path = crate::common::root().join(format!("examples/{example}/main.cairn"));
+        let (_, out) = crate::common::evaluate(&path);
+        let docs = out.documents(cairn::export::Selection::Auto);
+        for (format, flag) in [
+            (cairn::export::Format::Yaml, "yaml"),
+            (cairn::export::Format::Json, "json"),
+        ] {
+            let collected = cairn::export::render(&docs, format).expect("render");
+            let o = cairn(&[
+                "export",
+                path.to_str().unwrap_or_default(),
+                "--format",
+                flag,
+            ]);
+            assert_eq!(stdout(&o), collected, "{example} as {flag}");
+        }
+    }
+    let f = temp_file(
+        "one.cairn",
+        "resource cm: k8s.ConfigMap { data.a: \"1\" }\n",
+    );
+    assert_eq!(
+        stdout(&cairn(&["export", f.to_str().unwrap_or_default()])),
+        "data:\n  a: \"1\"\n"
+    );
+}

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use cairn::diagnostics::{Diagnostic, codes, render};
-use cairn::export::{self, Format, Selection};
+use cairn::export::{self, Format};
 use cairn::{Engine, SourceMap};
 
 // Evaluation allocates many small values; mimalloc serves them faster than the system allocator
@@ -259,6 +259,25 @@ fn engine_for(common: &Common) -> Result<Engine, Failure> {
     }
 }
 
+/// Writes documents (checked first, so that a failure leaves no half output behind).
+fn write_documents(
+    docs: &[&cairn::Value],
+    format: Format,
+    output: Option<&Path>,
+    engine: &Engine,
+) -> Result<(), Failure> {
+    export::check(docs, format).map_err(|m| {
+        Failure::User(
+            vec![
+                Diagnostic::error(codes::NOT_EXPORTABLE, m)
+                    .with_help("export only data: functions stay inside the program"),
+            ],
+            engine.sources().clone(),
+        )
+    })?;
+    emit(|w| export::write_to(docs, format, w), output)
+}
+
 /// Loads a file and describes what it declares.
 fn describe(file: &Path) -> Result<(Engine, cairn::Description), Failure> {
     let mut engine = Engine::new();
@@ -351,33 +370,41 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Export(args) => {
             let mut engine = engine_for(&args.common)?;
-            let out = engine.evaluate_file(&args.common.file);
+            let file = engine
+                .load(&args.common.file)
+                .map_err(|d| Failure::User(vec![*d], engine.sources().clone()))?;
+            let format: Format = args.format.into();
+            if args.document {
+                let out = engine.evaluate(file);
+                if out.has_errors() {
+                    return Err(Failure::User(out.diagnostics, engine.sources().clone()));
+                }
+                return write_documents(&[&out.document], format, args.output.as_deref(), &engine);
+            }
+            // Resources are written as they are evaluated (the output is kept, not the value
+            // tree), and only printed when the whole program evaluated without errors.
+            let mut stream = export::StreamWriter::new(format);
+            let out = engine.evaluate_streaming(file, &mut |r| stream.push(&r.body));
             if out.has_errors() {
                 return Err(Failure::User(out.diagnostics, engine.sources().clone()));
             }
-            let selection = if args.document {
-                Selection::Document
-            } else {
-                Selection::Auto
-            };
-            let format: Format = args.format.into();
-            let docs = out.documents(selection);
-            export::check(&docs, format).map_err(|m| {
-                Failure::User(
+            if !out.declares_resources {
+                return write_documents(&[&out.document], format, args.output.as_deref(), &engine);
+            }
+            if let Some(e) = stream.error.take() {
+                return Err(Failure::User(
                     vec![
-                        Diagnostic::error(codes::NOT_EXPORTABLE, m)
+                        Diagnostic::error(codes::NOT_EXPORTABLE, e)
                             .with_help("export only data: functions stay inside the program"),
                     ],
                     engine.sources().clone(),
-                )
-            })?;
-            let result = emit(
-                |w| export::write_to(&docs, format, w),
-                args.output.as_deref(),
-            );
-            drop(docs);
-            // The process ends next: releasing a large value tree piece by piece only costs time.
+                ));
+            }
+            let text = stream.finish();
+            let result = emit(|w| w.write_all(text.as_bytes()), args.output.as_deref());
+            // The process ends next: releasing what is left piece by piece only costs time.
             std::mem::forget(out);
+            std::mem::forget(text);
             result
         }
         Command::Params(args) => {

@@ -23,7 +23,7 @@ pub struct Builtin {
     /// How to call it, like `len(x: String | List | Object) -> Int`.
     pub signature: &'static str,
     pub doc: &'static str,
-    pub(crate) run: fn(&mut Evaluator<'_>, &[Value], &Site<'_>) -> R<Value>,
+    pub(crate) run: fn(&mut Evaluator<'_, '_>, &[Value], &Site<'_>) -> R<Value>,
 }
 
 /// The largest list `range` builds.
@@ -346,12 +346,12 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn bad(ev: &Evaluator<'_>, span: Span, code: codes::Code, msg: String) -> Box<Diagnostic> {
+fn bad(ev: &Evaluator<'_, '_>, span: Span, code: codes::Code, msg: String) -> Box<Diagnostic> {
     Box::new(Diagnostic::error(code, msg).at(ev.file(), span, ""))
 }
 
 fn type_err(
-    ev: &Evaluator<'_>,
+    ev: &Evaluator<'_, '_>,
     span: Span,
     func: &str,
     what: &str,
@@ -365,29 +365,29 @@ fn type_err(
     )
 }
 
-fn str_arg<'a>(ev: &Evaluator<'_>, span: Span, func: &str, v: &'a Value) -> R<&'a str> {
+fn str_arg<'a>(ev: &Evaluator<'_, '_>, span: Span, func: &str, v: &'a Value) -> R<&'a str> {
     v.as_str()
         .ok_or_else(|| type_err(ev, span, func, "a String", v))
 }
 
-fn list_arg<'a>(ev: &Evaluator<'_>, span: Span, func: &str, v: &'a Value) -> R<&'a [Value]> {
+fn list_arg<'a>(ev: &Evaluator<'_, '_>, span: Span, func: &str, v: &'a Value) -> R<&'a [Value]> {
     v.as_list()
         .ok_or_else(|| type_err(ev, span, func, "a List", v))
 }
 
-fn obj_arg<'a>(ev: &Evaluator<'_>, span: Span, func: &str, v: &'a Value) -> R<&'a Object> {
+fn obj_arg<'a>(ev: &Evaluator<'_, '_>, span: Span, func: &str, v: &'a Value) -> R<&'a Object> {
     v.as_object()
         .ok_or_else(|| type_err(ev, span, func, "an Object", v))
 }
 
-fn int_arg(ev: &Evaluator<'_>, span: Span, func: &str, v: &Value) -> R<i64> {
+fn int_arg(ev: &Evaluator<'_, '_>, span: Span, func: &str, v: &Value) -> R<i64> {
     match v {
         Value::Int(i) => Ok(*i),
         other => Err(type_err(ev, span, func, "an Int", other)),
     }
 }
 
-fn len(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn len(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let n = match &a[0] {
         Value::Str(s) => s.chars().count(),
@@ -398,19 +398,19 @@ fn len(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::Int(n as i64))
 }
 
-fn keys(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn keys(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let o = obj_arg(ev, site.arg(0), "keys", &a[0])?;
     Ok(Value::list(
         o.keys().map(|k| Value::Str(k.clone())).collect(),
     ))
 }
 
-fn values(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn values(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let o = obj_arg(ev, site.arg(0), "values", &a[0])?;
     Ok(Value::list(o.values().cloned().collect()))
 }
 
-fn range(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn range(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let (start, end, step) = match a {
         [end] => (0, int_arg(ev, span, "range", end)?, 1),
@@ -462,7 +462,7 @@ fn range(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::list(out))
 }
 
-fn contains(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn contains(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     Ok(Value::Bool(match (&a[0], &a[1]) {
         (Value::List(l), needle) => l.iter().any(|x| x == needle),
@@ -483,23 +483,23 @@ fn contains(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     }))
 }
 
-fn upper(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn upper(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::from(
         str_arg(ev, site.arg(0), "upper", &a[0])?.to_uppercase(),
     ))
 }
 
-fn lower(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn lower(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::from(
         str_arg(ev, site.arg(0), "lower", &a[0])?.to_lowercase(),
     ))
 }
 
-fn trim(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn trim(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::str(str_arg(ev, site.arg(0), "trim", &a[0])?.trim()))
 }
 
-fn split(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn split(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let s = str_arg(ev, site.arg(0), "split", &a[0])?;
     let sep = str_arg(ev, site.arg(1), "split", &a[1])?;
     let parts: Vec<Value> = if sep.is_empty() {
@@ -510,7 +510,7 @@ fn split(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::list(parts))
 }
 
-fn join(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn join(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let items = list_arg(ev, site.arg(0), "join", &a[0])?;
     let sep = str_arg(ev, site.arg(1), "join", &a[1])?;
@@ -524,7 +524,7 @@ fn join(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::from(out))
 }
 
-fn replace(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn replace(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let s = str_arg(ev, site.arg(0), "replace", &a[0])?;
     let from = str_arg(ev, site.arg(1), "replace", &a[1])?;
@@ -540,19 +540,19 @@ fn replace(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::from(s.replace(from, to)))
 }
 
-fn starts_with(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn starts_with(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let s = str_arg(ev, site.arg(0), "starts_with", &a[0])?;
     let p = str_arg(ev, site.arg(1), "starts_with", &a[1])?;
     Ok(Value::Bool(s.starts_with(p)))
 }
 
-fn ends_with(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn ends_with(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let s = str_arg(ev, site.arg(0), "ends_with", &a[0])?;
     let p = str_arg(ev, site.arg(1), "ends_with", &a[1])?;
     Ok(Value::Bool(s.ends_with(p)))
 }
 
-fn to_string(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn to_string(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     if let Value::Str(_) = &a[0] {
         return Ok(a[0].clone());
@@ -562,7 +562,7 @@ fn to_string(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::from(out))
 }
 
-fn format(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn format(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let template = str_arg(ev, site.arg(0), "format", &a[0])?;
     let span = site.arg(0);
     let args = &a[1..];
@@ -620,7 +620,7 @@ fn format(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::from(out))
 }
 
-fn to_json(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn to_json(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let indent = match a.get(1) {
         Some(v) => {
@@ -642,26 +642,26 @@ fn to_json(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
         .map_err(|m| bad(ev, span, codes::NOT_EXPORTABLE, m))
 }
 
-fn to_yaml(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn to_yaml(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     crate::export::yaml::to_string(&a[0])
         .map(Value::from)
         .map_err(|m| bad(ev, span, codes::NOT_EXPORTABLE, m))
 }
 
-fn from_json(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn from_json(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let s = str_arg(ev, site.arg(0), "from_json", &a[0])?;
     serde_json::from_str::<Value>(s)
         .map_err(|e| bad(ev, site.arg(0), codes::DECODE, format!("invalid JSON: {e}")))
 }
 
-fn from_yaml(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn from_yaml(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let s = str_arg(ev, site.arg(0), "from_yaml", &a[0])?;
     serde_yaml_ng::from_str::<Value>(s)
         .map_err(|e| bad(ev, site.arg(0), codes::DECODE, format!("invalid YAML: {e}")))
 }
 
-fn merge(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn merge(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let mut out: Option<Value> = None;
     for v in a {
@@ -700,7 +700,13 @@ pub(crate) fn deep_merge(a: Value, b: &Value) -> Value {
 }
 
 /// The arguments of min/max: one list, or the arguments themselves.
-fn extremum(ev: &Evaluator<'_>, a: &[Value], span: Span, func: &str, want: Ordering) -> R<Value> {
+fn extremum(
+    ev: &Evaluator<'_, '_>,
+    a: &[Value],
+    span: Span,
+    func: &str,
+    want: Ordering,
+) -> R<Value> {
     let items: &[Value] = match a {
         [Value::List(l)] => l,
         [one] => {
@@ -744,17 +750,17 @@ fn extremum(ev: &Evaluator<'_>, a: &[Value], span: Span, func: &str, want: Order
     Ok(best.clone())
 }
 
-fn min(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn min(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     extremum(ev, a, span, "min", Ordering::Less)
 }
 
-fn max(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn max(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     extremum(ev, a, span, "max", Ordering::Greater)
 }
 
-fn sum(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn sum(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let items = list_arg(ev, site.arg(0), "sum", &a[0])?;
     let mut acc = Value::Int(0);
@@ -789,7 +795,7 @@ fn sum(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
 }
 
 fn sorted_by_keys(
-    ev: &Evaluator<'_>,
+    ev: &Evaluator<'_, '_>,
     span: Span,
     func: &str,
     items: &[Value],
@@ -822,13 +828,13 @@ fn sorted_by_keys(
     ))
 }
 
-fn sort(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn sort(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let items = list_arg(ev, site.arg(0), "sort", &a[0])?;
     sorted_by_keys(ev, span, "sort", items, items)
 }
 
-fn sort_by(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn sort_by(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let items = list_arg(ev, site.arg(0), "sort_by", &a[0])?.to_vec();
     let mut keys = Vec::with_capacity(items.len());
@@ -838,7 +844,7 @@ fn sort_by(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     sorted_by_keys(ev, span, "sort_by", &items, &keys)
 }
 
-fn unique(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn unique(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let items = list_arg(ev, site.arg(0), "unique", &a[0])?;
     let mut out: Vec<Value> = Vec::new();
     for v in items {
@@ -849,7 +855,7 @@ fn unique(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::list(out))
 }
 
-fn flatten(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn flatten(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let items = list_arg(ev, site.arg(0), "flatten", &a[0])?;
     let mut out = Vec::new();
     for v in items {
@@ -861,7 +867,7 @@ fn flatten(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::list(out))
 }
 
-fn zip(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn zip(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let x = list_arg(ev, site.arg(0), "zip", &a[0])?;
     let y = list_arg(ev, site.arg(1), "zip", &a[1])?;
     Ok(Value::list(
@@ -872,14 +878,14 @@ fn zip(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     ))
 }
 
-fn base64_encode(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn base64_encode(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let s = str_arg(ev, site.arg(0), "base64_encode", &a[0])?;
     Ok(Value::from(
         base64::engine::general_purpose::STANDARD.encode(s.as_bytes()),
     ))
 }
 
-fn base64_decode(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn base64_decode(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let s = str_arg(ev, site.arg(0), "base64_decode", &a[0])?;
     let bytes = base64::engine::general_purpose::STANDARD
@@ -909,7 +915,7 @@ fn base64_decode(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Valu
     })
 }
 
-fn sha256(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn sha256(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let s = str_arg(ev, site.arg(0), "sha256", &a[0])?;
     let digest = sha2::Sha256::digest(s.as_bytes());
     let mut hex = String::with_capacity(64);
@@ -919,7 +925,7 @@ fn sha256(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(Value::from(hex))
 }
 
-fn to_int(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn to_int(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     match &a[0] {
         Value::Int(i) => Ok(Value::Int(*i)),
@@ -948,7 +954,7 @@ fn to_int(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     }
 }
 
-fn to_float(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+fn to_float(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     match &a[0] {
         Value::Int(i) => Ok(Value::Float(*i as f64)),
@@ -977,6 +983,6 @@ fn to_float(ev: &mut Evaluator<'_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     }
 }
 
-fn type_of(_ev: &mut Evaluator<'_>, a: &[Value], _site: &Site<'_>) -> R<Value> {
+fn type_of(_ev: &mut Evaluator<'_, '_>, a: &[Value], _site: &Site<'_>) -> R<Value> {
     Ok(Value::str(a[0].type_name()))
 }

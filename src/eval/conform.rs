@@ -102,7 +102,7 @@ impl ConformedCache {
     }
 }
 
-impl<'m> Evaluator<'m> {
+impl<'m, 's> Evaluator<'m, 's> {
     /// Conforms `v` to `ty`; returns the value with schema defaults filled in.
     pub(crate) fn conform(&mut self, v: Value, ty: &Ty, origin: &Origin<'_>) -> R<Value> {
         if ty.is_any() {
@@ -481,7 +481,7 @@ fn schema_env(o: &Object, schema: &SchemaTy) -> Env {
 }
 
 /// Whether an expression mentions `name` (as a variable; conservatively, anywhere).
-fn mentions(e: &crate::syntax::ast::Expr, name: &str) -> bool {
+pub(crate) fn mentions(e: &crate::syntax::ast::Expr, name: &str) -> bool {
     use crate::syntax::ast::{EntryKind, ExprKind, KeyKind, StrPart};
     match &e.kind {
         ExprKind::Var(n) => &**n == name,

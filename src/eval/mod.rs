@@ -173,7 +173,7 @@ enum ItemState {
     Failed,
 }
 
-pub(crate) struct Evaluator<'m> {
+pub(crate) struct Evaluator<'m, 's> {
     module: &'m Module,
     /// The file whose spans the expression being evaluated refers to.
     file: FileId,
@@ -198,6 +198,18 @@ pub(crate) struct Evaluator<'m> {
     types: Types<'m>,
     /// Objects recently conformed to a schema, unchanged since.
     conformed: ConformedCache,
+    /// Where resources go as soon as they are known, when streaming (see [`evaluate_streaming`]).
+    sink: Option<&'s mut dyn FnMut(&ResourceInstance)>,
+    /// The top-level item `run` is evaluating in order: only its resources can be streamed
+    /// (one evaluated early, because something referred to it, waits for its turn).
+    in_order: Option<usize>,
+    /// Items whose resources went to the sink while they were evaluated.
+    streamed: rustc_hash::FxHashSet<usize>,
+    /// Resource ids that some expression may refer to: their bodies are kept even when
+    /// streaming.
+    referenced: rustc_hash::FxHashSet<Name>,
+    /// Resource identities accepted so far, for duplicates.
+    seen: FxHashMap<(Name, Option<Name>), (Span, Option<Span>)>,
     /// Whether a function was ever put into a list or an object. Functions can only reach
     /// the output through one, or as a field's value; when this stays false, the output is
     /// not searched for them.
@@ -217,7 +229,25 @@ pub fn evaluate_except(
     params: &IndexMap<String, ParamValue>,
     failed: &[usize],
 ) -> Evaluation {
+    evaluate_streaming(module, params, failed, None)
+}
+
+/// Like [`evaluate_except`], but with a `sink`, every resource goes to the sink as soon as it
+/// is known to be part of the output, in declaration order, and only the bodies that other
+/// expressions may refer to are kept: exporting a large program then holds its output rather
+/// than its whole value tree. The returned evaluation has no resources; its diagnostics say
+/// whether what the sink received can be used.
+pub fn evaluate_streaming<'m, 's>(
+    module: &'m Module,
+    params: &'m IndexMap<String, ParamValue>,
+    failed: &[usize],
+    sink: Option<&'s mut dyn FnMut(&ResourceInstance)>,
+) -> Evaluation {
     let mut ev = Evaluator::new(module, params);
+    if sink.is_some() {
+        ev.referenced = referenced_names(module);
+    }
+    ev.sink = sink;
     for &index in failed {
         if let Some(state) = ev.items.get_mut(index) {
             *state = ItemState::Failed;
@@ -262,8 +292,8 @@ pub fn evaluate_expr(
     ev.eval(expr, &env).map_err(|d| vec![*d])
 }
 
-impl<'m> Evaluator<'m> {
-    fn new(module: &'m Module, params: &'m IndexMap<String, ParamValue>) -> Evaluator<'m> {
+impl<'m, 's> Evaluator<'m, 's> {
+    fn new(module: &'m Module, params: &'m IndexMap<String, ParamValue>) -> Evaluator<'m, 's> {
         let mut ev = Evaluator {
             module,
             file: module.file,
@@ -280,6 +310,11 @@ impl<'m> Evaluator<'m> {
             types: Types::new(module),
             conformed: ConformedCache::default(),
             stored_function: false,
+            sink: None,
+            in_order: None,
+            streamed: rustc_hash::FxHashSet::default(),
+            referenced: rustc_hash::FxHashSet::default(),
+            seen: FxHashMap::default(),
             diagnostics: Vec::new(),
         };
         ev.collect_globals();
@@ -441,7 +476,12 @@ impl<'m> Evaluator<'m> {
                     }
                     _ => Ok(()),
                 },
-                None => self.item(index, None).map(|_| ()),
+                None => {
+                    self.in_order = Some(index);
+                    let r = self.item(index, None).map(|_| ());
+                    self.in_order = None;
+                    r
+                }
             };
             if let Err(mut d) = result {
                 if is_already_reported(&d) {
@@ -467,10 +507,9 @@ impl<'m> Evaluator<'m> {
         }
         let mut document = Object::default();
         let mut resources: Vec<ResourceInstance> = Vec::new();
-        let mut seen: FxHashMap<(Name, Option<Name>), (Span, Option<Span>)> = FxHashMap::default();
         let mut problems = Vec::new();
         let states = std::mem::take(&mut self.items);
-        for state in states {
+        for (index, state) in states.into_iter().enumerate() {
             let ItemState::Done(out) = state else {
                 continue;
             };
@@ -490,25 +529,16 @@ impl<'m> Evaluator<'m> {
                     problems.push(*self.path_conflict(&path, at, span));
                 }
             }
-            for r in &out.resources {
-                if self.stored_function
-                    && let Some(at) = find_function(&r.body)
-                {
-                    problems.push(not_exportable(
-                        module.file,
-                        &[Arc::from(r.address())],
-                        &at,
-                        r.span,
-                    ));
-                    continue;
+            if self.streamed.contains(&index) {
+                continue;
+            }
+            for r in out.resources {
+                if self.accept(&r) {
+                    match &mut self.sink {
+                        Some(sink) => sink(&r),
+                        None => resources.push(r),
+                    }
                 }
-                let id = (r.name.clone(), r.key.clone());
-                if let Some((first, first_key)) = seen.get(&id) {
-                    problems.push(duplicate_resource(module.file, r, *first, *first_key));
-                    continue;
-                }
-                seen.insert(id, (r.span, r.key_span));
-                resources.push(r.clone());
             }
         }
         self.diagnostics.extend(problems);
@@ -523,6 +553,27 @@ impl<'m> Evaluator<'m> {
                 .any(|d| matches!(d.kind, GlobalKind::Resource { .. })),
             diagnostics,
         }
+    }
+
+    /// Checks a resource before it joins the output: no functions in it, no second resource
+    /// with its identity. Reports and returns false otherwise.
+    fn accept(&mut self, r: &ResourceInstance) -> bool {
+        if self.stored_function
+            && let Some(at) = find_function(&r.body)
+        {
+            let file = self.module.file;
+            self.diagnostics
+                .push(not_exportable(file, &[Arc::from(r.address())], &at, r.span));
+            return false;
+        }
+        let id = (r.name.clone(), r.key.clone());
+        if let Some((first, first_key)) = self.seen.get(&id) {
+            let d = duplicate_resource(self.module.file, r, *first, *first_key);
+            self.diagnostics.push(d);
+            return false;
+        }
+        self.seen.insert(id, (r.span, r.key_span));
+        true
     }
 
     fn path_conflict(&self, path: &[Name], at: usize, span: Span) -> Box<Diagnostic> {
@@ -660,7 +711,20 @@ impl<'m> Evaluator<'m> {
                         span: r.name.span.to(r.ty.span),
                         key_span: r.key.as_ref().map(|k| k.span),
                     };
-                    self.output(index).resources.push(instance);
+                    if self.sink.is_some() && self.in_order == Some(index) {
+                        // Streaming, in order: out it goes now; kept only if referred to.
+                        self.streamed.insert(index);
+                        if self.accept(&instance)
+                            && let Some(sink) = &mut self.sink
+                        {
+                            sink(&instance);
+                        }
+                        if self.referenced.contains(&instance.name) {
+                            self.output(index).resources.push(instance);
+                        }
+                    } else {
+                        self.output(index).resources.push(instance);
+                    }
                 }
                 ItemKind::For(f) => {
                     let iter = self.eval(&f.iter, &env)?;
@@ -1867,6 +1931,56 @@ fn set_path_at(obj: &mut Object, path: &[Name], value: Value, depth: usize) -> R
             }
         }
     }
+}
+
+/// Every name used as a variable anywhere in a module (a superset of the resource ids that
+/// expressions refer to).
+fn referenced_names(module: &Module) -> rustc_hash::FxHashSet<Name> {
+    let mut out = rustc_hash::FxHashSet::default();
+    let mut resources = Vec::new();
+    collect_resources(&module.items, false, &mut resources);
+    for (id, _) in resources {
+        if module_mentions(&module.items, &id.name) {
+            out.insert(id.name);
+        }
+    }
+    out
+}
+
+fn module_mentions(items: &[Item], name: &str) -> bool {
+    use conform::mentions;
+    items.iter().any(|item| match &item.kind {
+        ItemKind::Field(f) => mentions(&f.value, name) || key_mentions(&f.path, name),
+        ItemKind::Spread(e) => mentions(e, name),
+        ItemKind::Let(d) => mentions(&d.value, name),
+        ItemKind::Param(p) => p.default.as_ref().is_some_and(|d| mentions(d, name)),
+        ItemKind::Fn(f) => mentions(&f.body, name),
+        ItemKind::Resource(r) => {
+            mentions(&r.body, name) || r.key.as_ref().is_some_and(|k| mentions(k, name))
+        }
+        ItemKind::For(f) => {
+            mentions(&f.iter, name)
+                || f.filter.as_ref().is_some_and(|x| mentions(x, name))
+                || module_mentions(&f.items, name)
+        }
+        ItemKind::If(i) => {
+            mentions(&i.cond, name)
+                || module_mentions(&i.then, name)
+                || i.otherwise
+                    .as_ref()
+                    .is_some_and(|o| module_mentions(o, name))
+        }
+        ItemKind::Schema(s) => s.members.iter().any(|m| match m {
+            SchemaMember::Field(f) => f.default.as_ref().is_some_and(|d| mentions(d, name)),
+            SchemaMember::Check(c) => mentions(&c.cond, name),
+        }),
+        ItemKind::Type(_) | ItemKind::Import(_) | ItemKind::Error => false,
+    })
+}
+
+fn key_mentions(path: &[Key], name: &str) -> bool {
+    path.iter()
+        .any(|k| matches!(&k.kind, KeyKind::Computed(e) if conform::mentions(e, name)))
 }
 
 /// A short span that names an item: its key, name or header, for secondary labels.

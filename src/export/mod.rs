@@ -151,6 +151,73 @@ pub fn write_to(
     Ok(())
 }
 
+/// Builds an export one document at a time, as [`render`] would write the same documents:
+/// for streaming evaluation, where each resource is written (and its value released) as soon
+/// as it is known.
+pub struct StreamWriter {
+    format: Format,
+    out: String,
+    count: usize,
+    keys: yaml::KeyCache,
+    /// The first document that could not be written.
+    pub error: Option<String>,
+}
+
+impl StreamWriter {
+    pub fn new(format: Format) -> StreamWriter {
+        StreamWriter {
+            format,
+            out: String::new(),
+            count: 0,
+            keys: yaml::KeyCache::default(),
+            error: None,
+        }
+    }
+
+    /// Appends one document.
+    pub fn push(&mut self, doc: &Value) {
+        if self.error.is_some() {
+            return;
+        }
+        let result = match self.format {
+            Format::Yaml => {
+                self.out.push_str("---\n");
+                yaml::write_document(&mut self.out, doc, &mut self.keys)
+            }
+            Format::Json => {
+                self.out
+                    .push_str(if self.count == 0 { "[\n  " } else { ",\n  " });
+                check(&[doc], Format::Json)
+                    .and_then(|()| json::write(&mut self.out, doc, Some(2), 1))
+            }
+        };
+        if let Err(e) = result {
+            self.error = Some(e);
+        }
+        self.count += 1;
+    }
+
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The whole output; `render` would produce the same for the same documents.
+    pub fn finish(mut self) -> String {
+        match (self.format, self.count) {
+            (Format::Json, 0) => "[]\n".to_string(),
+            (Format::Json, _) => {
+                self.out.push_str("\n]\n");
+                self.out
+            }
+            (Format::Yaml, 1) => {
+                // A single document is written without its `---` line, as `render` does.
+                self.out.split_off(4)
+            }
+            (Format::Yaml, _) => self.out,
+        }
+    }
+}
+
 /// Formats a float so that YAML 1.1, YAML 1.2 and JSON readers all read it back as the same
 /// float: always with a `.` (`1.0`), exponents with a sign (`1.0e+300`), and `.inf`/`.nan`.
 pub fn format_float(x: f64) -> String {
