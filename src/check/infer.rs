@@ -79,7 +79,7 @@ impl<'m> Checker<'m> {
                     Ty::Record(Arc::new(fields))
                 }
             }
-            ExprKind::Var(name) => self.lookup(name),
+            ExprKind::Var(name) => self.lookup(name, e.span),
             ExprKind::Field {
                 target,
                 name,

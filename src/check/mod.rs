@@ -72,13 +72,34 @@ pub(crate) struct Checker<'m> {
     /// The types of resource ids: a schema for a resource typed by one (a map of them when
     /// keyed), `Any` otherwise.
     resources: FxHashMap<Name, Ty>,
+    /// Other top-level names that are not values the checker types: import aliases, type and
+    /// schema names (using one as a value is the evaluator's error to report).
+    others: rustc_hash::FxHashSet<Name>,
 }
 
 impl<'m> Checker<'m> {
     fn new(module: &'m Module) -> Checker<'m> {
         let mut globals = FxHashMap::default();
+        let mut others = rustc_hash::FxHashSet::default();
         for item in &module.items {
             match &item.kind {
+                ItemKind::Import(i) => {
+                    let alias =
+                        i.alias
+                            .as_ref()
+                            .map(|a| a.name.clone())
+                            .or_else(|| match &i.target {
+                                ImportTarget::Std(path) => path.last().map(|p| p.name.clone()),
+                                ImportTarget::Path { .. } => None,
+                            });
+                    others.extend(alias);
+                }
+                ItemKind::Type(t) => {
+                    others.insert(t.name.name.clone());
+                }
+                ItemKind::Schema(s) => {
+                    others.insert(s.name.name.clone());
+                }
                 ItemKind::Let(d) => {
                     globals.entry(d.name.name.clone()).or_insert(Global::Let(d));
                 }
@@ -107,6 +128,7 @@ impl<'m> Checker<'m> {
             path: String::new(),
             local_fns: Vec::new(),
             resources: FxHashMap::default(),
+            others,
         }
     }
 
@@ -382,14 +404,42 @@ impl<'m> Checker<'m> {
         }
     }
 
-    fn lookup(&mut self, name: &Name) -> Ty {
+    /// The type of a name; a name defined nowhere is reported (with a suggestion), wherever
+    /// it is, even in code that evaluation would never reach.
+    pub(crate) fn lookup(&mut self, name: &Name, span: Span) -> Ty {
         if let Some((_, t)) = self.scope.iter().rev().find(|(n, _)| n == name) {
             return t.clone();
         }
         if self.globals.contains_key(name) {
             return self.global_type(name);
         }
-        self.resources.get(name).cloned().unwrap_or(Ty::Any)
+        if let Some(t) = self.resources.get(name) {
+            return t.clone();
+        }
+        if self.others.contains(name) || crate::eval::BUILTINS.iter().any(|b| b.name == &**name) {
+            return Ty::Any;
+        }
+        let candidates: Vec<&str> = self
+            .scope
+            .iter()
+            .map(|(n, _)| &**n)
+            .chain(self.globals.keys().map(|n| &**n))
+            .chain(self.resources.keys().map(|n| &**n))
+            .chain(crate::eval::BUILTINS.iter().map(|b| b.name))
+            .collect();
+        let mut d = Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{name}`")).at(
+            self.file,
+            span,
+            "not found in this scope",
+        );
+        d = match did_you_mean(name, candidates.iter().copied()) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => {
+                d.with_help("define it with `let`, declare it with `param`, or check the spelling")
+            }
+        };
+        self.diagnostics.push(d);
+        Ty::Any
     }
 
     // -----------------------------------------------------------------------------------------
@@ -478,20 +528,12 @@ impl<'m> Checker<'m> {
             }
             (ExprKind::List(elements), Ty::List(elem)) => {
                 let elem = (**elem).clone();
-                for (i, el) in elements.iter().enumerate() {
-                    let len = self.push_path(&format!("[{i}]"));
-                    self.check_element(el, &elem, declared);
-                    self.path.truncate(len);
-                }
+                self.check_elements(elements, &elem, declared);
             }
             (ExprKind::List(elements), Ty::Refined(base, r)) if matches!(**base, Ty::List(_)) => {
                 if let Ty::List(elem) = &**base {
                     let elem = (**elem).clone();
-                    for (i, el) in elements.iter().enumerate() {
-                        let len = self.push_path(&format!("[{i}]"));
-                        self.check_element(el, &elem, declared);
-                        self.path.truncate(len);
-                    }
+                    self.check_elements(elements, &elem, declared);
                 }
                 let countable = elements
                     .iter()
@@ -605,6 +647,23 @@ impl<'m> Checker<'m> {
             return true;
         }
         false
+    }
+
+    /// Checks the elements of a list literal; paths name the index while it is known (before
+    /// any spread or comprehension).
+    fn check_elements(&mut self, elements: &[Element], elem: &Ty, declared: Span) {
+        let mut known = true;
+        for (i, el) in elements.iter().enumerate() {
+            known &= matches!(el.kind, ElementKind::Expr(_));
+            let segment = if known {
+                format!("[{i}]")
+            } else {
+                "[...]".to_string()
+            };
+            let len = self.push_path(&segment);
+            self.check_element(el, elem, declared);
+            self.path.truncate(len);
+        }
     }
 
     fn check_element(&mut self, el: &Element, elem: &Ty, declared: Span) {

@@ -170,11 +170,27 @@ impl<'m> Resolver<'m> {
                     extends.push(name);
                 }
                 None => {
-                    let mut d = Diagnostic::error(
-                        codes::INVALID_TYPE,
-                        format!("`{}` is not a schema of this program", parent.text),
-                    )
-                    .at(self.file, parent.span, "extended here");
+                    // A type that is not a schema, or no type at all.
+                    let known = self.aliases.contains_key(&name) || BUILTIN_TYPES.contains(&&*name);
+                    let (code, message) = if known {
+                        (
+                            codes::INVALID_TYPE,
+                            format!(
+                                "`{}` is not a schema, so it cannot be extended",
+                                parent.text
+                            ),
+                        )
+                    } else {
+                        (
+                            codes::UNKNOWN_TYPE,
+                            format!("unknown schema `{}`", parent.text),
+                        )
+                    };
+                    let mut d = Diagnostic::error(code, message).at(
+                        self.file,
+                        parent.span,
+                        "extended here",
+                    );
                     d = match did_you_mean(&parent.text, self.schemas.keys().map(|k| &**k)) {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
                         None => d.with_help("a schema can only extend another schema"),
