@@ -117,6 +117,21 @@ impl Outcome {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
+    /// The text `cairn export` writes: resources as a stream (a YAML stream with `---` before
+    /// each document, a JSON array), or the module document alone.
+    pub fn render(
+        &self,
+        selection: crate::export::Selection,
+        format: crate::export::Format,
+    ) -> Result<String, String> {
+        let docs = self.documents(selection);
+        if selection == crate::export::Selection::Auto && self.declares_resources {
+            crate::export::render_stream(&docs, format)
+        } else {
+            crate::export::render(&docs, format)
+        }
+    }
+
     /// The documents `cairn export` writes (see [`crate::export`] for the rule).
     pub fn documents(&self, selection: crate::export::Selection) -> Vec<&Value> {
         crate::export::select(

@@ -237,7 +237,7 @@ fn a_program_with_only_conditional_resources_exports_an_empty_stream() {
         "--param",
         "enabled=true",
     ]);
-    assert_eq!(stdout(&o), "data:\n  mode: \"on\"\n");
+    assert_eq!(stdout(&o), "---\ndata:\n  mode: \"on\"\n");
 }
 
 const TYPED: &str = r#"/// Where to deploy.
@@ -389,6 +389,12 @@ fn streamed_export_matches_collected_export() {
     );
     assert_eq!(
         stdout(&cairn(&["export", f.to_str().unwrap_or_default()])),
-        "data:\n  a: \"1\"\n"
+        "---\ndata:\n  a: \"1\"\n"
+    );
+    // One resource is still a stream, in JSON too: the shape does not depend on the count.
+    let o = cairn(&["export", f.to_str().unwrap_or_default(), "-f", "json"]);
+    assert_eq!(
+        stdout(&o),
+        "[\n  {\n    \"data\": {\n      \"a\": \"1\"\n    }\n  }\n]\n"
     );
 }

@@ -6,13 +6,13 @@
 use std::collections::BTreeSet;
 
 use cairn::diagnostics::codes;
-use cairn::export::{self, Format, Selection};
+use cairn::export::{Format, Selection};
 
 use crate::common::{cairn_files, evaluate, render_diagnostics};
 
 fn exported(out: &cairn::Outcome) -> String {
-    let docs = out.documents(Selection::Auto);
-    export::render(&docs, Format::Yaml).unwrap_or_else(|e| format!("<export failed: {e}>"))
+    out.render(Selection::Auto, Format::Yaml)
+        .unwrap_or_else(|e| format!("<export failed: {e}>"))
 }
 
 #[test]

@@ -33,7 +33,7 @@ fn examples_export_as_expected() {
             if !path.exists() && !creating {
                 continue;
             }
-            let got = export::render(&docs, format).expect("render");
+            let got = out.render(Selection::Auto, format).expect("render");
             if std::env::var_os("UPDATE_EXAMPLES").is_some() {
                 std::fs::write(&path, &got).expect("write");
             }

@@ -48,8 +48,9 @@ enum Command {
     /// Evaluate a program and write its output as YAML or JSON.
     ///
     /// A program that declares resources exports one document per resource, in declaration
-    /// order (a multi-document YAML stream, or a JSON array); a program without resources
-    /// exports its module document (its top-level fields). `--document` exports the module
+    /// order (a YAML stream with `---` before every document, or a JSON array, however many
+    /// resources there are); a program without resources exports its module document (its
+    /// top-level fields). `--document` exports the module
     /// document even when there are resources.
     Export(ExportArgs),
     /// Evaluate a program, or one expression in its scope, and print the value.

@@ -57,24 +57,34 @@ pub fn select<'a>(
     }
 }
 
-/// Renders documents: YAML as a stream (`---` before each document when there are several),
-/// JSON as one value (an array when there are several documents).
+/// Renders documents: one document alone as a single YAML document or JSON value; several as
+/// a YAML stream (`---` before each) or a JSON array.
 pub fn render(docs: &[&Value], format: Format) -> Result<String, String> {
-    match format {
-        Format::Yaml => match docs {
+    render_as(docs, format, docs.len() != 1)
+}
+
+/// Renders documents as a stream (a YAML stream, a JSON array) even when there is only one or
+/// none: how resources are exported, so the shape of the output does not depend on how many
+/// resources a run produced.
+pub fn render_stream(docs: &[&Value], format: Format) -> Result<String, String> {
+    render_as(docs, format, true)
+}
+
+fn render_as(docs: &[&Value], format: Format, stream: bool) -> Result<String, String> {
+    match (format, stream) {
+        (Format::Yaml, false) => match docs {
             [one] => yaml::to_string(one),
             _ => yaml::to_stream(docs),
         },
-        Format::Json => {
-            let mut out = if let [one] = docs {
-                json::to_string(one, Some(2))?
-            } else {
-                let list = Value::list(docs.iter().map(|d| (*d).clone()).collect());
-                json::to_string(&list, Some(2))?
+        (Format::Yaml, true) => yaml::to_stream(docs),
+        (Format::Json, _) => {
+            let mut out = match (docs, stream) {
+                ([one], false) => json::to_string(one, Some(2))?,
+                _ => {
+                    let list = Value::list(docs.iter().map(|d| (*d).clone()).collect());
+                    json::to_string(&list, Some(2))?
+                }
             };
-            if docs.is_empty() {
-                out = "[]".to_string();
-            }
             out.push('\n');
             Ok(out)
         }
@@ -151,7 +161,7 @@ pub fn write_to(
     Ok(())
 }
 
-/// Builds an export one document at a time, as [`render`] would write the same documents:
+/// Builds an export one document at a time, as [`render_stream`] writes the same documents:
 /// for streaming evaluation, where each resource is written (and its value released) as soon
 /// as it is known.
 pub struct StreamWriter {
@@ -201,17 +211,13 @@ impl StreamWriter {
         self.count
     }
 
-    /// The whole output; `render` would produce the same for the same documents.
+    /// The whole output; [`render_stream`] produces the same for the same documents.
     pub fn finish(mut self) -> String {
         match (self.format, self.count) {
             (Format::Json, 0) => "[]\n".to_string(),
             (Format::Json, _) => {
                 self.out.push_str("\n]\n");
                 self.out
-            }
-            (Format::Yaml, 1) => {
-                // A single document is written without its `---` line, as `render` does.
-                self.out.split_off(4)
             }
             (Format::Yaml, _) => self.out,
         }
