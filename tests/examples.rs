@@ -1,7 +1,7 @@
 //! Each example under examples/<name>/ exports to its checked-in expected output, byte for byte
 //! (`expected.yaml`, or `expected.json`). `UPDATE_EXAMPLES=1` rewrites the expected files.
 
-use cairn::export::{self, Format, Selection};
+use cairn::export::{Format, Selection};
 
 use crate::common::{evaluate, render_diagnostics, root};
 
@@ -23,7 +23,6 @@ fn examples_export_as_expected() {
             dir.display(),
             render_diagnostics(&engine, &out)
         );
-        let docs = out.documents(Selection::Auto);
         for (name, format) in [
             ("expected.yaml", Format::Yaml),
             ("expected.json", Format::Json),
