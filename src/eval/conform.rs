@@ -21,6 +21,9 @@ pub(crate) struct Origin<'a> {
     pub root: Root<'a>,
     /// The expression that produced the value.
     pub span: Span,
+    /// That expression, when it is at hand: a failure deep inside a literal is then pointed at
+    /// the part of the literal that failed.
+    pub expr: Option<&'a crate::syntax::ast::Expr>,
     /// The file and span of the type declaration.
     pub declared: (FileId, Span),
 }
@@ -173,7 +176,10 @@ impl<'m, 's> Evaluator<'m, 's> {
                 Some((*file, *span, schema.clone())),
             ),
         };
-        let mut d = Diagnostic::error(code, message).at(self.file, origin.span, "this value");
+        let at = origin
+            .expr
+            .map_or(origin.span, |e| narrow(e, f.steps.iter().rev()));
+        let mut d = Diagnostic::error(code, message).at(self.file, at, "this value");
         d = match check {
             Some((file, span, schema)) => d.also(file, span, format!("check of `{schema}`")),
             None => d.also(f.declared.0, f.declared.1, "declared here"),
@@ -466,6 +472,50 @@ impl<'m, 's> Evaluator<'m, 's> {
         self.conformed.insert(o, schema);
         Ok(result)
     }
+}
+
+/// The span of the part of a literal that the steps lead to (as far as the literal goes).
+fn narrow<'e>(e: &'e crate::syntax::ast::Expr, mut steps: impl Iterator<Item = &'e Step>) -> Span
+where
+    Step: 'e,
+{
+    use crate::syntax::ast::{ElementKind, EntryKind, ExprKind, KeyKind};
+    let unparen = |mut e: &'e crate::syntax::ast::Expr| {
+        while let ExprKind::Paren(inner) = &e.kind {
+            e = inner;
+        }
+        e
+    };
+    let mut e = unparen(e);
+    for s in steps.by_ref() {
+        let next = match (&e.kind, s) {
+            (ExprKind::List(els), Step::Index(i)) => {
+                // Only while every element before is a plain one, is the index an element.
+                els.iter()
+                    .take(i + 1)
+                    .all(|el| matches!(el.kind, ElementKind::Expr(_)))
+                    .then(|| els.get(*i))
+                    .flatten()
+                    .and_then(|el| match &el.kind {
+                        ElementKind::Expr(x) => Some(x),
+                        _ => None,
+                    })
+            }
+            (ExprKind::Object { entries, .. }, Step::Field(k)) => entries.iter().rev().find_map(|en| match &en.kind {
+                EntryKind::Field(f) => match f.path.as_slice() {
+                    [key] if matches!(&key.kind, KeyKind::Static(n) if n == k) => Some(&f.value),
+                    _ => None,
+                },
+                _ => None,
+            }),
+            _ => None,
+        };
+        match next {
+            Some(n) => e = unparen(n),
+            None => break,
+        }
+    }
+    e.span
 }
 
 /// An environment with a schema's fields bound as names, for defaults and checks: the

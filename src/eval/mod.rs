@@ -696,6 +696,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                             let origin = Origin {
                                 root: Root::Name(&root),
                                 span: r.body.span,
+                                expr: Some(&r.body),
                                 declared: (self.module.file, r.ty.span),
                             };
                             self.conform(body, &ty, &origin)?
@@ -810,6 +811,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                 let origin = Origin {
                     root: Root::Name(&d.name.name),
                     span: d.value.span,
+                    expr: Some(&d.value),
                     declared: (self.module.file, t.span),
                 };
                 self.conform(v, &ty, &origin)
@@ -899,6 +901,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                         let origin = Origin {
                             root: Root::Name(&p.name.name),
                             span,
+                            expr: p.default.as_ref().filter(|_| !given),
                             declared: (self.module.file, t.span),
                         };
                         self.conform(v, &ty, &origin).map_err(|mut d| {
@@ -1484,6 +1487,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                             let origin = Origin {
                                 root: Root::Name(&p.name.name),
                                 span: site.arg(i),
+                                expr: site.args.get(i),
                                 declared: (def.file, t.span),
                             };
                             self.conform(v, &ty, &origin)?
@@ -1502,6 +1506,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                         let origin = Origin {
                             root: Root::Result(name),
                             span: def.body.span,
+                            expr: Some(&def.body),
                             declared: (def.file, t.span),
                         };
                         self.conform(v, &ty, &origin)
