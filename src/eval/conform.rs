@@ -501,13 +501,17 @@ where
                         _ => None,
                     })
             }
-            (ExprKind::Object { entries, .. }, Step::Field(k)) => entries.iter().rev().find_map(|en| match &en.kind {
-                EntryKind::Field(f) => match f.path.as_slice() {
-                    [key] if matches!(&key.kind, KeyKind::Static(n) if n == k) => Some(&f.value),
+            (ExprKind::Object { entries, .. }, Step::Field(k)) => {
+                entries.iter().rev().find_map(|en| match &en.kind {
+                    EntryKind::Field(f) => match f.path.as_slice() {
+                        [key] if matches!(&key.kind, KeyKind::Static(n) if n == k) => {
+                            Some(&f.value)
+                        }
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
-            }),
+                })
+            }
             _ => None,
         };
         match next {
