@@ -164,3 +164,63 @@ fn deep_values_export_within_the_stack() {
     });
     assert_eq!(out, (900, 900));
 }
+
+#[test]
+fn nesting_without_brackets_is_a_diagnostic() {
+    // `if c: if c: ...` elements, `for` comprehensions and `else if` chains nest without
+    // brackets; each ends in a diagnostic, not a stack overflow.
+    let cases = [
+        format!("x: [{}1]", "if true: ".repeat(20_000)),
+        format!("x: [{}1]", "for a in [1]: ".repeat(20_000)),
+        format!("x: {} 1 {}", "if false { 0 } else".repeat(20_000), ""),
+        format!("x: {{{}}}", "if true { ".repeat(5_000) + &"}".repeat(5_000)),
+    ];
+    for src in cases {
+        let out = on_small_stack(move || Engine::new().evaluate_str("deep.cairn", &src));
+        assert!(!out.diagnostics.is_empty());
+        assert!(
+            out.diagnostics
+                .iter()
+                .all(|d| d.code == codes::TOO_DEEP || d.code == codes::SYNTAX),
+            "{:?}",
+            out.diagnostics
+                .iter()
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn values_nested_through_many_lets_export_and_drop() {
+    // Each `let` wraps the last one 900 times deeper: 9,000 levels in all, built within every
+    // limit. Exporting, comparing and dropping it must not overflow a small stack.
+    let mut src =
+        String::from("fn wrap(v, n) = if n == 0 { v } else { wrap([v], n - 1) }\nlet l0 = []\n");
+    for i in 1..=10 {
+        src.push_str(&format!("let l{i} = wrap(l{}, 900)\n", i - 1));
+    }
+    src.push_str("same: l10 == l10\nx: l10\n");
+    let yaml_len = on_small_stack(move || {
+        let out = Engine::new().evaluate_str("deep.cairn", &src);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let text = out
+            .render(cairn::export::Selection::Auto, cairn::export::Format::Json)
+            .expect("render");
+        text.len()
+    });
+    assert!(yaml_len > 9_000);
+}
+
+#[test]
+fn diagnostics_on_very_long_lines_render() {
+    let src = format!("x: [{}nope]", "1, ".repeat(100_000));
+    let mut engine = Engine::new();
+    let out = engine.evaluate_str("long.cairn", &src);
+    assert_eq!(out.diagnostics[0].code, codes::UNKNOWN_NAME);
+    let text = cairn::diagnostics::render::fancy(&out.diagnostics[0], engine.sources(), false);
+    assert!(
+        text.contains("E0100") && text.contains("long.cairn:1:"),
+        "{text}"
+    );
+}

@@ -82,6 +82,8 @@ codes! {
         "The construct parses, but this version of Cairn does not evaluate it yet.";
     NOT_ITERABLE = "E0125", "not iterable",
         "`for` iterates over a list (values, or index and value) or an object (keys and values).";
+    TOO_LARGE = "E0126", "value too large",
+        "A string grew past 64 MiB, or a list past 10,000,000 elements. Limits like these keep a runaway program (a string doubled in a loop, say) from exhausting memory.";
     TYPE_EXPECTED = "E0130", "value of the wrong type",
         "A value does not have the type declared for it (on a `let`, a parameter, a function's parameter or result, a schema field or a resource). The message says what was expected and what was found.";
     REFINEMENT = "E0131", "value outside its refinement",

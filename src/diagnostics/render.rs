@@ -128,6 +128,18 @@ pub fn to_miette(diag: &Diagnostic, sources: &SourceMap) -> MietteReport {
 #[cfg(feature = "cli")]
 pub fn fancy(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     use miette::{GraphicalReportHandler, GraphicalTheme};
+    // miette lays lines out with padding widths that must fit in 16 bits; a label on a very
+    // long line (a generated file) is shown the plain way instead.
+    let long_line = diag.labels.iter().any(|l| {
+        let text = sources.text(l.file);
+        let at = (l.span.start as usize).min(text.len());
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        end - start > MAX_FANCY_LINE
+    });
+    if long_line {
+        return format!("{}\n", plain(diag, sources));
+    }
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -141,6 +153,10 @@ pub fn fancy(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     }
     out
 }
+
+/// Lines longer than this are not drawn with source excerpts.
+#[cfg(feature = "cli")]
+const MAX_FANCY_LINE: usize = 2000;
 
 /// A compact rendering: `error[E0100]: message` and `--> file:line:col`, then help and notes.
 pub fn plain(diag: &Diagnostic, sources: &SourceMap) -> String {

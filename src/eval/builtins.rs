@@ -520,6 +520,9 @@ fn join(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
             out.push_str(sep);
         }
         ev.append_string(&mut out, v, span)?;
+        if out.len() > super::ops::MAX_STRING {
+            return Err(ev.too_large(span));
+        }
     }
     Ok(Value::from(out))
 }
@@ -862,6 +865,9 @@ fn flatten(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value>
         match v {
             Value::List(inner) => out.extend(inner.iter().cloned()),
             other => out.push(other.clone()),
+        }
+        if out.len() > super::ops::MAX_LIST {
+            return Err(ev.too_large(site.call));
         }
     }
     Ok(Value::list(out))

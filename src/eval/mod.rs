@@ -792,6 +792,18 @@ impl<'m, 's> Evaluator<'m, 's> {
         }
     }
 
+    pub(crate) fn too_large(&self, span: Span) -> Box<Diagnostic> {
+        Box::new(
+            Diagnostic::error(codes::TOO_LARGE, "this builds a value too large")
+                .at(self.file, span, "here")
+                .with_help(format!(
+                    "strings may hold {} MiB and lists {} elements; is something growing without end?",
+                    ops::MAX_STRING / (1024 * 1024),
+                    ops::MAX_LIST
+                )),
+        )
+    }
+
     fn too_deep(&self, span: Span) -> Box<Diagnostic> {
         Box::new(
             Diagnostic::error(
@@ -1084,6 +1096,9 @@ impl<'m, 's> Evaluator<'m, 's> {
                             self.append_string(&mut s, &v, x.span)?;
                         }
                     }
+                }
+                if s.len() > ops::MAX_STRING {
+                    return Err(self.too_large(e.span));
                 }
                 Ok(Value::from(s))
             }
@@ -1518,7 +1533,11 @@ impl<'m, 's> Evaluator<'m, 's> {
                 result.map_err(|mut d| {
                     // Show the call chain: a few innermost calls, as secondary labels.
                     let frames = d.labels.iter().filter(|l| !l.primary).count();
-                    if d.code != codes::RECURSION_LIMIT && frames < 4 {
+                    let shown = d
+                        .labels
+                        .iter()
+                        .any(|l| l.span == site.call && l.file == self.file);
+                    if d.code != codes::RECURSION_LIMIT && frames < 4 && !shown {
                         let name = def.name.as_ref().map_or("fn", |n| &*n.name);
                         d.labels.push(crate::diagnostics::Label {
                             file: self.file,
@@ -1580,6 +1599,10 @@ impl<'m, 's> Evaluator<'m, 's> {
                             codes::DIVISION_BY_ZERO,
                             "check the divisor first, for example `if d == 0 { 0 } else { n / d }`",
                         ),
+                        ops::OpError::TooLarge => (
+                            codes::TOO_LARGE,
+                            "the result would pass the limit (64 MiB for a string, 10,000,000 elements for a list); is something doubling without end?",
+                        ),
                         ops::OpError::Types => (
                             codes::TYPE_MISMATCH,
                             match op {
@@ -1595,6 +1618,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                         ),
                     };
                     let msg = match err {
+                        ops::OpError::TooLarge => format!("`{}` builds a value too large", op.symbol()),
                         ops::OpError::Overflow => format!("overflow in `{}`", op.symbol()),
                         ops::OpError::DivZero => "division by zero".to_string(),
                         ops::OpError::Types => format!(
@@ -1606,7 +1630,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                     };
                     Box::new(
                         Diagnostic::error(code, msg)
-                            .at(self.file, span, "")
+                            .at(self.file, span, format!("{} {} {}", l.type_name(), op.symbol(), r.type_name()))
                             .with_help(help),
                     )
                 })
@@ -1689,10 +1713,18 @@ impl<'m, 's> Evaluator<'m, 's> {
             ElementKind::Expr(e) => {
                 let v = self.eval(e, env)?;
                 self.note_stored(&v);
+                if out.len() >= ops::MAX_LIST {
+                    return Err(self.too_large(el.span));
+                }
                 out.push(v);
             }
             ElementKind::Spread(e) => match self.eval(e, env)? {
-                Value::List(items) => out.extend(items.iter().cloned()),
+                Value::List(items) => {
+                    if out.len() + items.len() > ops::MAX_LIST {
+                        return Err(self.too_large(el.span));
+                    }
+                    out.extend(items.iter().cloned())
+                }
                 Value::Null => {}
                 other => {
                     return Err(self
@@ -2006,6 +2038,10 @@ fn item_head(item: &Item) -> Span {
 
 /// The path to a function inside a value, if it holds one (`Some(vec![])` for the value itself).
 fn find_function(v: &Value) -> Option<Vec<String>> {
+    stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || find_function_inner(v))
+}
+
+fn find_function_inner(v: &Value) -> Option<Vec<String>> {
     match v {
         Value::Func(_) => Some(Vec::new()),
         Value::List(items) => items.iter().enumerate().find_map(|(i, x)| {

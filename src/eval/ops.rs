@@ -10,7 +10,13 @@ pub(crate) enum OpError {
     Types,
     Overflow,
     DivZero,
+    TooLarge,
 }
+
+/// The longest string a program may build, in bytes.
+pub const MAX_STRING: usize = 64 * 1024 * 1024;
+/// The longest list a program may build.
+pub const MAX_LIST: usize = 10_000_000;
 
 pub(crate) fn unary(op: UnaryOp, v: Value) -> Result<Value, OpError> {
     match (op, v) {
@@ -74,12 +80,18 @@ pub(crate) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value, OpErro
             }
         }
         (Str(a), Str(b)) if op == Add => {
+            if a.len() + b.len() > MAX_STRING {
+                return Err(OpError::TooLarge);
+            }
             let mut s = String::with_capacity(a.len() + b.len());
             s.push_str(a);
             s.push_str(b);
             Ok(Str(Arc::from(s)))
         }
         (List(a), List(b)) if op == Add => {
+            if a.len() + b.len() > MAX_LIST {
+                return Err(OpError::TooLarge);
+            }
             let mut v = Vec::with_capacity(a.len() + b.len());
             v.extend(a.iter().cloned());
             v.extend(b.iter().cloned());

@@ -100,6 +100,9 @@ pub fn check(docs: &[&Value], format: Format) -> Result<(), String> {
         return Ok(());
     }
     fn walk(v: &Value, json: bool) -> Result<(), String> {
+        stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || walk_inner(v, json))
+    }
+    fn walk_inner(v: &Value, json: bool) -> Result<(), String> {
         match v {
             Value::Func(_) => Err("a function cannot be exported".to_string()),
             Value::Float(x) if json && !x.is_finite() => Err(format!(

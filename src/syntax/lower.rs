@@ -107,6 +107,26 @@ impl<'c> Lowerer<'c> {
         Span::new(start, end)
     }
 
+    /// Counts one more level of nesting (`if`-elements, `else if` chains and the like nest
+    /// without brackets); past the limit, reports once and returns false.
+    fn enter(&mut self, span: Span) -> bool {
+        if self.depth >= MAX_EXPR_DEPTH {
+            if !self.too_deep_reported {
+                self.too_deep_reported = true;
+                self.error(
+                    Diagnostic::error(codes::TOO_DEEP, "nested too deeply")
+                        .at(self.file, span, "too deep")
+                        .with_help(format!(
+                            "constructs may nest at most {MAX_EXPR_DEPTH} deep; split them with `let` or functions"
+                        )),
+                );
+            }
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
     fn error(&mut self, d: Diagnostic) {
         self.errors.push(d);
     }
@@ -123,6 +143,19 @@ impl<'c> Lowerer<'c> {
 
     pub fn item(&mut self, pair: Pair<'_, Rule>) -> Item {
         let span = self.span(&pair);
+        if !self.enter(span) {
+            return Item {
+                doc: None,
+                kind: ItemKind::Error,
+                span,
+            };
+        }
+        let item = self.item_inner(pair, span);
+        self.depth -= 1;
+        item
+    }
+
+    fn item_inner(&mut self, pair: Pair<'_, Rule>, span: Span) -> Item {
         let mut docs = Vec::new();
         let mut kind_pair = None;
         for p in pair.into_inner() {
@@ -915,6 +948,15 @@ impl<'c> Lowerer<'c> {
 
     fn primary(&mut self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
+        if !self.enter(span) {
+            return null(span);
+        }
+        let e = self.primary_inner(pair, span);
+        self.depth -= 1;
+        e
+    }
+
+    fn primary_inner(&mut self, pair: Pair<'_, Rule>, span: Span) -> Expr {
         let kind = match pair.as_rule() {
             Rule::null_lit => ExprKind::Lit(Literal::Null),
             Rule::true_lit => ExprKind::Lit(Literal::Bool(true)),
@@ -1007,6 +1049,18 @@ impl<'c> Lowerer<'c> {
 
     fn element(&mut self, pair: Pair<'_, Rule>) -> Element {
         let span = self.span(&pair);
+        if !self.enter(span) {
+            return Element {
+                kind: ElementKind::Expr(null(span)),
+                span,
+            };
+        }
+        let e = self.element_inner(pair, span);
+        self.depth -= 1;
+        e
+    }
+
+    fn element_inner(&mut self, pair: Pair<'_, Rule>, span: Span) -> Element {
         let kind = match pair.as_rule() {
             Rule::spread => match pair.into_inner().next() {
                 Some(e) => ElementKind::Spread(self.expr(e)),
@@ -1077,6 +1131,19 @@ impl<'c> Lowerer<'c> {
 
     fn entry(&mut self, pair: Pair<'_, Rule>) -> Entry {
         let span = self.span(&pair);
+        if !self.enter(span) {
+            return Entry {
+                doc: None,
+                kind: EntryKind::Spread(null(span)),
+                span,
+            };
+        }
+        let e = self.entry_inner(pair, span);
+        self.depth -= 1;
+        e
+    }
+
+    fn entry_inner(&mut self, pair: Pair<'_, Rule>, span: Span) -> Entry {
         let mut docs = Vec::new();
         let mut inner = None;
         for p in pair.into_inner() {

@@ -18,6 +18,43 @@ use std::sync::Arc;
 use crate::eval::Func;
 use crate::syntax::ast::Name;
 
+/// The elements of a list value. Dropping one releases nested values on a fresh stack segment
+/// when the stack runs low, so a deeply nested value never overflows the stack when released.
+#[derive(Clone, Default, PartialEq)]
+pub struct List(pub Vec<Value>);
+
+impl std::ops::Deref for List {
+    type Target = Vec<Value>;
+
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for List {
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        &mut self.0
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        if self
+            .0
+            .iter()
+            .any(|v| matches!(v, Value::List(_) | Value::Object(_)))
+        {
+            let items = std::mem::take(&mut self.0);
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, move || drop(items));
+        }
+    }
+}
+
+/// Recursion over values (drop, equality, export) continues on a new stack segment of
+/// [`STACK_SEGMENT`] bytes when less than [`STACK_RED_ZONE`] is left.
+pub(crate) const STACK_RED_ZONE: usize = 64 * 1024;
+pub(crate) const STACK_SEGMENT: usize = 2 * 1024 * 1024;
+
 /// An evaluated Cairn value.
 #[derive(Clone, Default)]
 pub enum Value {
@@ -27,7 +64,7 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Str(Name),
-    List(Arc<Vec<Value>>),
+    List(Arc<List>),
     Object(Arc<Object>),
     Func(Arc<Func>),
 }
@@ -38,7 +75,7 @@ impl Value {
     }
 
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Arc::new(items))
+        Value::List(Arc::new(List(items)))
     }
 
     pub fn object(fields: Object) -> Value {
@@ -156,10 +193,16 @@ impl PartialEq for Value {
                 cmp_int_float(*a, *b) == Some(Ordering::Equal)
             }
             (Value::Str(a), Value::Str(b)) => a == b,
-            (Value::List(a), Value::List(b)) => Arc::ptr_eq(a, b) || a == b,
+            (Value::List(a), Value::List(b)) => {
+                Arc::ptr_eq(a, b)
+                    || stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || a.0 == b.0)
+            }
             (Value::Object(a), Value::Object(b)) => {
                 Arc::ptr_eq(a, b)
-                    || (a.len() == b.len() && a.iter().all(|(k, v)| b.get(k) == Some(v)))
+                    || (a.len() == b.len()
+                        && stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+                            a.iter().all(|(k, v)| b.get(k) == Some(v))
+                        }))
             }
             (Value::Func(a), Value::Func(b)) => Arc::ptr_eq(a, b),
             _ => false,

@@ -139,6 +139,24 @@ impl Object {
     }
 }
 
+impl Drop for Object {
+    /// Releases nested values on a fresh stack segment when the stack runs low (see `List`).
+    fn drop(&mut self) {
+        if self
+            .entries
+            .iter()
+            .any(|(_, v)| matches!(v, Value::List(_) | Value::Object(_)))
+        {
+            let entries = std::mem::take(&mut self.entries);
+            stacker::maybe_grow(
+                crate::value::STACK_RED_ZONE,
+                crate::value::STACK_SEGMENT,
+                move || drop(entries),
+            );
+        }
+    }
+}
+
 /// Iterates over `(key, value)` pairs in order.
 pub struct Iter<'a> {
     inner: std::slice::Iter<'a, (Name, Value)>,

@@ -11,6 +11,12 @@ use super::{Object, Value};
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || self.serialize_inner(s))
+    }
+}
+
+impl Value {
+    fn serialize_inner<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Value::Null => s.serialize_unit(),
             Value::Bool(b) => s.serialize_bool(*b),
