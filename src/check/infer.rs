@@ -44,11 +44,7 @@ impl<'m> Checker<'m> {
                 for entry in entries {
                     match &entry.kind {
                         EntryKind::Field(f) => {
-                            for k in &f.path {
-                                if let KeyKind::Computed(x) = &k.kind {
-                                    self.infer(x);
-                                }
-                            }
+                            self.infer_keys(&f.path);
                             let t = self.infer(&f.value);
                             if let ([k], true) = (f.path.as_slice(), *plain)
                                 && let Some(name) = k.as_static()

@@ -174,11 +174,7 @@ impl<'m> Checker<'m> {
                 }
             }
             ItemKind::Field(f) => {
-                for k in &f.path {
-                    if let KeyKind::Computed(e) = &k.kind {
-                        self.infer(e);
-                    }
-                }
+                self.infer_keys(&f.path);
                 self.infer(&f.value);
             }
             ItemKind::Spread(e) => {
@@ -363,6 +359,15 @@ impl<'m> Checker<'m> {
             ret_decl.map_or(Ty::Any, |r| r.0)
         };
         Ty::Fn(params, Box::new(ret))
+    }
+
+    /// Infers the computed keys of a key path (they are expressions too).
+    fn infer_keys(&mut self, path: &[Key]) {
+        for k in path {
+            if let KeyKind::Computed(e) = &k.kind {
+                self.infer(e);
+            }
+        }
     }
 
     /// Enters a `for`: infers what it iterates, binds its pattern and checks its filter.
@@ -903,11 +908,7 @@ impl<'m> Checker<'m> {
         for entry in entries {
             match &entry.kind {
                 EntryKind::Field(field) => {
-                    for k in &field.path {
-                        if let KeyKind::Computed(e) = &k.kind {
-                            self.infer(e);
-                        }
-                    }
+                    self.infer_keys(&field.path);
                     let key = match field.path.as_slice() {
                         [k] => k.as_static(),
                         _ => None,
