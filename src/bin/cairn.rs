@@ -117,7 +117,8 @@ struct ExportArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Yaml)]
     format: FormatArg,
 
-    /// Write to this file instead of standard output. Nothing is written when there are errors.
+    /// Write to this file instead of standard output (creating missing folders). Nothing is
+    /// written when there are errors, and the file is replaced atomically.
     #[arg(long, short = 'o', value_name = "PATH")]
     output: Option<PathBuf>,
 
@@ -175,7 +176,19 @@ enum Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit 1 like every other error in what the user gave us (clap's own
+    // convention is 2, which Cairn keeps for internal errors); `--help` and `--version` exit 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let diagnostics = cli.diagnostics;
     let color = match cli.color {
         Color::Always => true,

@@ -72,6 +72,10 @@ pub(crate) struct Checker<'m> {
     /// The types of resource ids: a schema for a resource typed by one (a map of them when
     /// keyed), `Any` otherwise.
     resources: FxHashMap<Name, Ty>,
+    /// How many `for` blocks enclose the item being checked.
+    loops: usize,
+    /// Resource ids seen, with whether they are keyed and where (a mix is an error).
+    resource_ids: FxHashMap<Name, (bool, Span)>,
     /// Other top-level names that are not values the checker types: import aliases, type and
     /// schema names (using one as a value is the evaluator's error to report).
     others: rustc_hash::FxHashSet<Name>,
@@ -129,6 +133,8 @@ impl<'m> Checker<'m> {
             local_fns: Vec::new(),
             resources: FxHashMap::default(),
             others,
+            loops: 0,
+            resource_ids: FxHashMap::default(),
         }
     }
 
@@ -184,6 +190,7 @@ impl<'m> Checker<'m> {
                 if let Some(k) = &r.key {
                     self.infer(k);
                 }
+                self.resource_identity(r);
                 match self.types.table().resource_schema(&r.ty.text) {
                     Some(ty) => {
                         self.check_rooted(&r.name.name, &r.body, &ty, r.ty.span);
@@ -220,9 +227,11 @@ impl<'m> Checker<'m> {
                 if let Some(filter) = &f.filter {
                     self.condition(filter);
                 }
+                self.loops += 1;
                 for i in &f.items {
                     self.item(i, true);
                 }
+                self.loops -= 1;
                 self.scope.truncate(mark);
             }
             ItemKind::If(i) => {
@@ -240,6 +249,62 @@ impl<'m> Checker<'m> {
                 }
             }
             ItemKind::Type(_) | ItemKind::Schema(_) | ItemKind::Import(_) | ItemKind::Error => {}
+        }
+    }
+
+    /// A resource in a loop needs a key (its identity would repeat otherwise), and one id is
+    /// either keyed everywhere or nowhere.
+    fn resource_identity(&mut self, r: &Resource) {
+        let keyed = r.key.is_some();
+        if !keyed && self.loops > 0 {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::INVALID_KEY,
+                    format!(
+                        "resource `{}` is declared in a `for` without a key",
+                        r.name.name
+                    ),
+                )
+                .at(
+                    self.file,
+                    r.name.span,
+                    "every iteration would declare the same resource",
+                )
+                .with_help(format!(
+                    "key it by something that differs per iteration: `resource {}[name]: ...`",
+                    r.name.name
+                )),
+            );
+        }
+        match self.resource_ids.get(&r.name.name) {
+            Some((was_keyed, first)) if *was_keyed != keyed => {
+                let first = *first;
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_DEFINITION,
+                        format!(
+                            "resource `{}` is declared both with and without a key",
+                            r.name.name
+                        ),
+                    )
+                    .at(
+                        self.file,
+                        r.name.span,
+                        if keyed {
+                            "keyed here"
+                        } else {
+                            "without a key here"
+                        },
+                    )
+                    .also(self.file, first, "and differently here")
+                    .with_help("use a different id for each, or key both"),
+                );
+            }
+            Some(_) => {}
+            None => {
+                self.resource_ids
+                    .insert(r.name.name.clone(), (keyed, r.name.span));
+            }
         }
     }
 

@@ -400,6 +400,7 @@ impl<'m, 's> Evaluator<'m, 's> {
         }
         // Defaults, each once the defaults it mentions are known; a default sees the other
         // fields (absent optional ones as null).
+        let filled = pending.len() > 1;
         while !pending.is_empty() {
             let ready = pending
                 .iter()
@@ -428,6 +429,9 @@ impl<'m, 's> Evaluator<'m, 's> {
                 .insert(field.name.clone(), c);
         }
         let result = match out {
+            // Defaults were computed in the order they need; they are written in the schema's
+            // order, after the fields given.
+            Some(o) if filled => Value::object(order_defaults(o, obj, schema)),
             Some(o) => Value::object(o),
             None => v.clone(),
         };
@@ -472,6 +476,25 @@ impl<'m, 's> Evaluator<'m, 's> {
         self.conformed.insert(o, schema);
         Ok(result)
     }
+}
+
+/// An object with the given fields first (in the given order), then the filled-in defaults in
+/// the schema's order.
+fn order_defaults(all: Object, given: &Object, schema: &SchemaTy) -> Object {
+    let mut out = Object::with_capacity(all.len());
+    for (k, v) in all.iter() {
+        if given.contains_key(k) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    for f in &schema.fields {
+        if !given.contains_key(&f.name)
+            && let Some(v) = all.get(&f.name)
+        {
+            out.insert(f.name.clone(), v.clone());
+        }
+    }
+    out
 }
 
 /// The span of the part of a literal that the steps lead to (as far as the literal goes).

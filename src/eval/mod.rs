@@ -210,6 +210,8 @@ pub(crate) struct Evaluator<'m, 's> {
     referenced: rustc_hash::FxHashSet<Name>,
     /// Resource identities accepted so far, for duplicates.
     seen: FxHashMap<(Name, Option<Name>), (Span, Option<Span>)>,
+    /// Keep the item outputs after `run` (to evaluate an expression against them).
+    keep_items: bool,
     /// Whether a function was ever put into a list or an object. Functions can only reach
     /// the output through one, or as a field's value; when this stays false, the output is
     /// not searched for them.
@@ -276,6 +278,7 @@ pub fn evaluate_expr(
     file: FileId,
 ) -> Result<Value, Vec<Diagnostic>> {
     let mut ev = Evaluator::new(module, params);
+    ev.keep_items = true;
     let evaluation = ev.run();
     if evaluation.diagnostics.iter().any(Diagnostic::is_error) {
         return Err(evaluation.diagnostics);
@@ -315,6 +318,7 @@ impl<'m, 's> Evaluator<'m, 's> {
             streamed: rustc_hash::FxHashSet::default(),
             referenced: rustc_hash::FxHashSet::default(),
             seen: FxHashMap::default(),
+            keep_items: false,
             diagnostics: Vec::new(),
         };
         ev.collect_globals();
@@ -508,7 +512,19 @@ impl<'m, 's> Evaluator<'m, 's> {
         let mut document = Object::default();
         let mut resources: Vec<ResourceInstance> = Vec::new();
         let mut problems = Vec::new();
-        let states = std::mem::take(&mut self.items);
+        // The item states are taken over (so large outputs move instead of being copied) unless
+        // expressions are still to be evaluated against them (`cairn eval -e`).
+        let states = if self.keep_items {
+            self.items
+                .iter()
+                .map(|s| match s {
+                    ItemState::Done(out) => ItemState::Done(out.clone()),
+                    _ => ItemState::Failed,
+                })
+                .collect()
+        } else {
+            std::mem::take(&mut self.items)
+        };
         for (index, state) in states.into_iter().enumerate() {
             let ItemState::Done(out) = state else {
                 continue;
@@ -1435,12 +1451,22 @@ impl<'m, 's> Evaluator<'m, 's> {
                         )
                         .map_help(format!("usage: {}", b.signature)));
                 }
-                (b.run)(self, &args, site).map_err(|mut d| {
+                let result = (b.run)(self, &args, site).map_err(|mut d| {
                     if d.help.is_none() {
                         d.help = Some(format!("usage: {}", b.signature));
                     }
                     d
-                })
+                })?;
+                // One place for the size limits of everything builtins build.
+                let too_large = match &result {
+                    Value::Str(s) => s.len() > ops::MAX_STRING,
+                    Value::List(l) => l.len() > ops::MAX_LIST,
+                    _ => false,
+                };
+                if too_large {
+                    return Err(self.too_large(site.call));
+                }
+                Ok(result)
             }
             FuncKind::Closure { def, env } => {
                 let head = fn_head(def);
