@@ -398,3 +398,33 @@ fn streamed_export_matches_collected_export() {
         "[\n  {\n    \"data\": {\n      \"a\": \"1\"\n    }\n  }\n]\n"
     );
 }
+
+#[test]
+fn usage_errors_exit_1_and_help_exits_0() {
+    assert_eq!(cairn(&["export"]).status.code(), Some(1));
+    assert_eq!(cairn(&["frobnicate"]).status.code(), Some(1));
+    assert_eq!(
+        cairn(&["export", "x.cairn", "--format", "xml"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(cairn(&["--version"]).status.code(), Some(0));
+    assert_eq!(cairn(&["schema", "--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn eval_expressions_can_read_resources() {
+    let f = temp_file(
+        "evalres.cairn",
+        "resource db: k8s.X { host: \"db.internal\" }\nfor k in [\"a\"] { resource q[k]: k8s.Y { b: k } }\n",
+    );
+    let o = cairn(&[
+        "eval",
+        f.to_str().unwrap_or_default(),
+        "-e",
+        "[db.host, q[\"a\"].b]",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "- db.internal\n- a\n");
+}
