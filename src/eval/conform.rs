@@ -181,7 +181,7 @@ impl<'m, 's> Evaluator<'m, 's> {
             .map_or(origin.span, |e| narrow(e, f.steps.iter().rev()));
         let mut d = Diagnostic::error(code, message).at(self.file, at, "this value");
         d = match check {
-            Some((file, span, schema)) => d.also(file, span, format!("check of `{schema}`")),
+            Some((file, span, schema)) => d.also(file, span, format!("this check (of `{schema}`)")),
             None => d.also(f.declared.0, f.declared.1, "declared here"),
         };
         Box::new(d.with_help(help))
@@ -402,15 +402,25 @@ impl<'m, 's> Evaluator<'m, 's> {
         // fields (absent optional ones as null).
         let filled = pending.len() > 1;
         while !pending.is_empty() {
-            let ready = pending
-                .iter()
-                .position(|f| {
-                    !pending.iter().any(|other| {
-                        !std::ptr::eq(*other, *f)
-                            && f.default.as_ref().is_some_and(|d| mentions(d, &other.name))
-                    })
+            let ready = pending.iter().position(|f| {
+                !pending.iter().any(|other| {
+                    !std::ptr::eq(*other, *f)
+                        && f.default.as_ref().is_some_and(|d| mentions(d, &other.name))
                 })
-                .unwrap_or(0);
+            });
+            let Some(ready) = ready else {
+                // Every remaining default waits for another: they depend on each other.
+                let names: Vec<String> = pending.iter().map(|f| format!("`{}`", f.name)).collect();
+                let first = pending[0];
+                return Err(Err(Box::new(
+                    Diagnostic::error(
+                        codes::CYCLE,
+                        format!("the defaults of {} depend on each other", names.join(", ")),
+                    )
+                    .at(schema.file, first.span, "this default needs another that needs it")
+                    .with_help("give one of these fields a default that does not use the others, or set it"),
+                )));
+            };
             let field = pending.remove(ready);
             let Some(default) = &field.default else {
                 continue;

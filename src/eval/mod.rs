@@ -2179,12 +2179,10 @@ fn collect_resources(items: &[Item], in_block: bool, out: &mut Vec<(Ident, bool)
 fn read_param(text: &str, ty: &Ty, table: &crate::types::TypeTable) -> Result<Value, String> {
     let _ = table;
     match ty {
-        Ty::String | Ty::Any => Ok(Value::str(text)),
-        Ty::Int => text
-            .trim()
-            .parse::<i64>()
+        Ty::String => Ok(Value::str(text)),
+        Ty::Int => parse_int_text(text.trim())
             .map(Value::Int)
-            .map_err(|_| "expected an Int".to_string()),
+            .ok_or_else(|| "expected an Int".to_string()),
         Ty::Float => text
             .trim()
             .parse::<f64>()
@@ -2227,6 +2225,23 @@ fn read_param(text: &str, ty: &Ty, table: &crate::types::TypeTable) -> Result<Va
         }
         _ => read_structured(text),
     }
+}
+
+/// An Int written as in Cairn: `1000`, `1_000`, `-5`, `0x1F`, `0o755`, `0b1010`.
+fn parse_int_text(text: &str) -> Option<i64> {
+    let clean: String = text.chars().filter(|c| *c != '_').collect();
+    let (neg, body) = match clean.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, clean.strip_prefix('+').unwrap_or(&clean)),
+    };
+    let (radix, digits) = match body.get(..2) {
+        Some("0x") => (16, &body[2..]),
+        Some("0o") => (8, &body[2..]),
+        Some("0b") => (2, &body[2..]),
+        _ => (10, body),
+    };
+    let magnitude = i128::from(u64::from_str_radix(digits, radix).ok()?);
+    i64::try_from(if neg { -magnitude } else { magnitude }).ok()
 }
 
 /// A structured parameter value is written as YAML (which includes JSON).

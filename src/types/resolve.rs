@@ -191,7 +191,12 @@ impl<'m> Resolver<'m> {
                         parent.span,
                         "extended here",
                     );
-                    d = match did_you_mean(&parent.text, self.schemas.keys().map(|k| &**k)) {
+                    let others = self
+                        .schemas
+                        .keys()
+                        .filter(|k| **k != s.name.name)
+                        .map(|k| &**k);
+                    d = match did_you_mean(&parent.text, others) {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
                         None => d.with_help("a schema can only extend another schema"),
                     };
