@@ -247,7 +247,7 @@ impl<'m> Checker<'m> {
         match base(t) {
             Ty::Record(fields) => match fields.iter().find(|(n, _)| *n == name.name) {
                 Some((_, t)) => t.clone(),
-                None if optional => Ty::Null,
+                None if optional || self.lenient => Ty::Null,
                 None => {
                     let keys: Vec<&str> = fields.iter().map(|(n, _)| &**n).collect();
                     self.unknown_field(name, &keys, None);
@@ -337,7 +337,12 @@ impl<'m> Checker<'m> {
     }
 
     fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span) -> Ty {
+        // On the left of `??`, a field an object literal lacks is a null, not an error (a
+        // schema's undeclared field still is: that is a typo).
+        let saved = self.lenient;
+        self.lenient = op == BinaryOp::Coalesce;
         let l = self.infer(lhs);
+        self.lenient = saved;
         let r = self.infer(rhs);
         let (lw, rw) = (l.widen(), r.widen());
         let known = |t: &Ty| {

@@ -74,6 +74,8 @@ pub(crate) struct Checker<'m> {
     resources: FxHashMap<Name, Ty>,
     /// How many `for` blocks enclose the item being checked.
     loops: usize,
+    /// Inferring the left side of `??`, where a missing field of an object literal is null.
+    pub(crate) lenient: bool,
     /// Resource ids seen, with whether they are keyed and where (a mix is an error).
     resource_ids: FxHashMap<Name, (bool, Span)>,
     /// Other top-level names that are not values the checker types: import aliases, type and
@@ -134,6 +136,7 @@ impl<'m> Checker<'m> {
             resources: FxHashMap::default(),
             others,
             loops: 0,
+            lenient: false,
             resource_ids: FxHashMap::default(),
         }
     }

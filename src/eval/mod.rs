@@ -1149,7 +1149,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                 Ok(Value::object(obj))
             }
             ExprKind::Field { .. } | ExprKind::Index { .. } | ExprKind::Call { .. } => {
-                Ok(self.chain(e, env)?.unwrap_or(Value::Null))
+                Ok(self.chain(e, env, false)?.unwrap_or(Value::Null))
             }
             ExprKind::Unary { op, operand } => {
                 let v = self.eval(operand, env)?;
@@ -1234,34 +1234,38 @@ impl<'m, 's> Evaluator<'m, 's> {
 
     /// Evaluates a chain of field accesses, indexes and calls. `None` means an optional access
     /// (`?.`) met null or a missing field, which ends the whole chain with null.
-    fn chain(&mut self, e: &Expr, env: &Env) -> R<Option<Value>> {
+    /// `lenient`: on the left of `??`, where a missing field or a null along the chain ends it
+    /// with null too (the default then applies).
+    fn chain(&mut self, e: &Expr, env: &Env, lenient: bool) -> R<Option<Value>> {
         self.nesting += 1;
         let r = if self.nesting % 16 == 1 {
-            stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.chain_inner(e, env))
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+                self.chain_inner(e, env, lenient)
+            })
         } else {
-            self.chain_inner(e, env)
+            self.chain_inner(e, env, lenient)
         };
         self.nesting -= 1;
         r
     }
 
-    fn chain_inner(&mut self, e: &Expr, env: &Env) -> R<Option<Value>> {
+    fn chain_inner(&mut self, e: &Expr, env: &Env, lenient: bool) -> R<Option<Value>> {
         match &e.kind {
             ExprKind::Field {
                 target,
                 name,
                 optional,
             } => {
-                let Some(t) = self.chain(target, env)? else {
+                let Some(t) = self.chain(target, env, lenient)? else {
                     return Ok(None);
                 };
                 match &t {
                     Value::Object(o) => match o.get(&name.name) {
                         Some(v) => Ok(Some(v.clone())),
-                        None if *optional => Ok(None),
+                        None if *optional || lenient => Ok(None),
                         None => Err(self.unknown_field(o, name)),
                     },
-                    Value::Null if *optional => Ok(None),
+                    Value::Null if *optional || lenient => Ok(None),
                     Value::Null => Err(Box::new(
                         Diagnostic::error(
                             codes::NULL_ACCESS,
@@ -1284,14 +1288,21 @@ impl<'m, 's> Evaluator<'m, 's> {
                 }
             }
             ExprKind::Index { target, index } => {
-                let Some(t) = self.chain(target, env)? else {
+                let Some(t) = self.chain(target, env, lenient)? else {
                     return Ok(None);
                 };
                 let i = self.eval(index, env)?;
+                if lenient {
+                    match (&t, &i) {
+                        (Value::Null, _) => return Ok(None),
+                        (Value::Object(o), Value::Str(k)) if !o.contains_key(k) => return Ok(None),
+                        _ => {}
+                    }
+                }
                 self.index(&t, &i, target.span, index.span).map(Some)
             }
             ExprKind::Call { callee, args } => {
-                let Some(f) = self.chain(callee, env)? else {
+                let Some(f) = self.chain(callee, env, lenient)? else {
                     return Ok(None);
                 };
                 let mut values = Vec::with_capacity(args.len());
@@ -1595,10 +1606,11 @@ impl<'m, 's> Evaluator<'m, 's> {
                 }
             }
             BinaryOp::Coalesce => {
-                // `a ?? b`: an optional chain that stopped counts as null too.
+                // `a ?? b`: a chain on the left that meets a missing field, a missing key or a
+                // null counts as null, so `s.vars ?? {}` gives the default when `vars` is absent.
                 let l = match &lhs.kind {
                     ExprKind::Field { .. } | ExprKind::Index { .. } | ExprKind::Call { .. } => {
-                        self.chain(lhs, env)?.unwrap_or(Value::Null)
+                        self.chain(lhs, env, true)?.unwrap_or(Value::Null)
                     }
                     _ => self.eval(lhs, env)?,
                 };
