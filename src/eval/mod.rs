@@ -221,20 +221,12 @@ pub(crate) struct Evaluator<'m, 's> {
 
 /// Evaluates a parsed module with the given parameter values.
 pub fn evaluate(module: &Module, params: &IndexMap<String, ParamValue>) -> Evaluation {
-    evaluate_except(module, params, &[])
+    evaluate_streaming(module, params, &[], None)
 }
 
 /// Evaluates a module, skipping the top-level items at `failed` (whose errors were reported
-/// already, by the type checker): they, and whatever uses them, produce nothing.
-pub fn evaluate_except(
-    module: &Module,
-    params: &IndexMap<String, ParamValue>,
-    failed: &[usize],
-) -> Evaluation {
-    evaluate_streaming(module, params, failed, None)
-}
-
-/// Like [`evaluate_except`], but with a `sink`, every resource goes to the sink as soon as it
+/// already, by the type checker): they, and whatever uses them, produce nothing. With a
+/// `sink`, every resource goes to the sink as soon as it
 /// is known to be part of the output, in declaration order, and only the bodies that other
 /// expressions may refer to are kept: exporting a large program then holds its output rather
 /// than its whole value tree. The returned evaluation has no resources; its diagnostics say

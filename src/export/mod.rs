@@ -11,7 +11,7 @@
 pub mod json;
 pub mod yaml;
 
-use crate::eval::{Evaluation, ResourceInstance};
+use crate::eval::ResourceInstance;
 use crate::value::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -29,16 +29,6 @@ pub enum Selection {
     Auto,
     /// The module document, even when there are resources.
     Document,
-}
-
-/// The documents to export, by the rule above.
-pub fn documents(eval: &Evaluation, selection: Selection) -> Vec<&Value> {
-    select(
-        &eval.document,
-        &eval.resources,
-        eval.declares_resources,
-        selection,
-    )
 }
 
 /// The documents to export from the parts of an evaluation, by the rule above. A program that

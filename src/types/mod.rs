@@ -15,7 +15,7 @@ use std::sync::Arc;
 use regex::Regex;
 use rustc_hash::FxHashMap;
 
-pub use resolve::{BUILTIN_TYPES, Types, build_table, type_text};
+pub use resolve::{BUILTIN_TYPES, Types, type_text};
 
 use crate::source::FileId;
 use crate::syntax::ast::{Check, Expr, Name, Span};

@@ -103,13 +103,6 @@ impl<'m> Types<'m> {
     }
 }
 
-/// Builds the table of a module's schemas and aliases, with the problems found.
-pub fn build_table(module: &Module) -> (TypeTable, Vec<Diagnostic>) {
-    let mut types = Types::new(module);
-    let diags = types.take_diagnostics();
-    (types.r.table, diags)
-}
-
 impl<'m> Resolver<'m> {
     fn alias(&mut self, name: &Name) -> Ty {
         if let Some(t) = self.table.aliases.get(name) {

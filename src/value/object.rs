@@ -98,20 +98,6 @@ impl Object {
         None
     }
 
-    /// Removes a field, keeping the order of the others. Returns its value.
-    pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let i = self.position(key)?;
-        let (_, v) = self.entries.remove(i);
-        if self.index.is_some() {
-            let mut index: FxHashMap<Name, usize> = FxHashMap::default();
-            for (j, (k, _)) in self.entries.iter().enumerate() {
-                index.insert(k.clone(), j);
-            }
-            self.index = Some(Box::new(index));
-        }
-        Some(v)
-    }
-
     /// The value at `key`, inserting `make()` first when the key is missing.
     pub fn get_or_insert_with(&mut self, key: Name, make: impl FnOnce() -> Value) -> &mut Value {
         let i = match self.position(&key) {
