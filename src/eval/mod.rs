@@ -225,12 +225,13 @@ pub fn evaluate(module: &Module, params: &IndexMap<String, ParamValue>) -> Evalu
 }
 
 /// Evaluates a module, skipping the top-level items at `failed` (whose errors were reported
-/// already, by the type checker): they, and whatever uses them, produce nothing. With a
-/// `sink`, every resource goes to the sink as soon as it
-/// is known to be part of the output, in declaration order, and only the bodies that other
-/// expressions may refer to are kept: exporting a large program then holds its output rather
-/// than its whole value tree. The returned evaluation has no resources; its diagnostics say
-/// whether what the sink received can be used.
+/// already, by the type checker): they, and whatever uses them, produce nothing.
+///
+/// With a `sink`, every resource goes to the sink as soon as it is known to be part of the
+/// output, in declaration order, and only the bodies that other expressions may refer to are
+/// kept: exporting a large program then holds its output rather than its whole value tree. The
+/// returned evaluation then has no resources; its diagnostics say whether what the sink received
+/// can be used.
 pub fn evaluate_streaming<'m, 's>(
     module: &'m Module,
     params: &'m IndexMap<String, ParamValue>,
