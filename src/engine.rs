@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::diagnostics::{Diagnostic, codes, render};
 use crate::eval::{self, ParamValue, ResourceInstance};
+use crate::modules::{self, Program};
 use crate::source::{FileId, FsLoader, Loader, SourceMap};
 use crate::syntax;
 use crate::value::Value;
@@ -261,9 +262,12 @@ impl Engine {
 
     /// The parameters for a module: those set, then `CAIRN_PARAM_` variables for declared
     /// parameters still without a value.
-    fn params_for(&self, module: &crate::syntax::ast::Module) -> IndexMap<String, ParamValue> {
+    fn params_for(&self, program: &Program) -> IndexMap<String, ParamValue> {
         let mut params = self.params.clone();
-        for item in &module.items {
+        for item in &program.module.items {
+            if program.unit_of(item.file) != 0 {
+                continue;
+            }
             if let crate::syntax::ast::ItemKind::Param(p) = &item.kind {
                 let name = p.name.name.to_string();
                 if params.contains_key(&name) {
@@ -294,12 +298,23 @@ impl Engine {
         }
     }
 
-    /// Evaluates the file at `path`.
+    /// Evaluates the program at `path`: a file, or a package folder (all its `.cairn` files).
     pub fn evaluate_file(&mut self, path: impl AsRef<Path>) -> Outcome {
-        match self.load(path.as_ref()) {
+        let path = path.as_ref();
+        if self.loader.is_dir(path) {
+            let (program, problems) =
+                modules::link(&*self.loader, &mut self.sources, modules::Entry::Path(path));
+            return self.run_program(program, problems, None);
+        }
+        match self.load(path) {
             Ok(file) => self.evaluate(file),
             Err(d) => Outcome::failed(vec![*d], None),
         }
+    }
+
+    /// Loads the program whose entry is `file`, with every module it imports.
+    pub fn program(&mut self, file: FileId) -> (Program, Vec<Diagnostic>) {
+        modules::link(&*self.loader, &mut self.sources, modules::Entry::File(file))
     }
 
     /// Evaluates source text held in memory; `name` is shown in diagnostics.
@@ -328,12 +343,23 @@ impl Engine {
     }
 
     fn run(&mut self, file: FileId, sink: Option<&mut dyn FnMut(&ResourceInstance)>) -> Outcome {
-        let text = self.sources.text(file).to_string();
-        let parsed = syntax::parse(file, &text);
-        if !parsed.errors.is_empty() {
-            return Outcome::failed(parsed.errors, Some(file));
+        let (program, problems) = self.program(file);
+        self.run_program(program, problems, sink)
+    }
+
+    fn run_program(
+        &mut self,
+        program: Program,
+        problems: Vec<Diagnostic>,
+        sink: Option<&mut dyn FnMut(&ResourceInstance)>,
+    ) -> Outcome {
+        let file = program.module.file;
+        if problems.iter().any(Diagnostic::is_error) {
+            let mut problems = problems;
+            crate::diagnostics::sort(&mut problems);
+            return Outcome::failed(problems, Some(file));
         }
-        let checked = crate::check::check_module(&parsed.module);
+        let checked = crate::check::check_program(&program);
         // Items with a type error are not evaluated (that would report the error again), nor is
         // anything that depends on them; every other item still is, so all errors of the run
         // are reported. Output is only usable without errors.
@@ -342,16 +368,18 @@ impl Engine {
             .iter()
             .filter(|d| d.is_error())
             .filter_map(|d| d.primary())
-            .filter(|l| l.file == file)
             .filter_map(|l| {
-                parsed.module.items.iter().position(|i| {
-                    i.span.start <= l.span.start && l.span.start < i.span.end.max(i.span.start + 1)
+                program.module.items.iter().position(|i| {
+                    i.file == l.file
+                        && i.span.start <= l.span.start
+                        && l.span.start < i.span.end.max(i.span.start + 1)
                 })
             })
             .collect();
-        let params = self.params_for(&parsed.module);
-        let ev = eval::evaluate_streaming(&parsed.module, &params, &failed, sink);
-        let mut diagnostics = checked.diagnostics;
+        let params = self.params_for(&program);
+        let ev = eval::evaluate_streaming(&program, &params, &failed, sink);
+        let mut diagnostics = problems;
+        diagnostics.extend(checked.diagnostics);
         diagnostics.extend(ev.diagnostics);
         crate::diagnostics::sort(&mut diagnostics);
         Outcome {
@@ -365,42 +393,50 @@ impl Engine {
 
     /// Evaluates `expr` in the scope of the program in `file` (`cairn eval -e`).
     pub fn evaluate_expr(&mut self, file: FileId, expr: &str) -> Result<Value, Vec<Diagnostic>> {
-        let text = self.sources.text(file).to_string();
-        let parsed = syntax::parse(file, &text);
-        if !parsed.errors.is_empty() {
-            return Err(parsed.errors);
+        let (program, problems) = self.program(file);
+        if problems.iter().any(Diagnostic::is_error) {
+            return Err(problems);
         }
-        let checked = crate::check::check_module(&parsed.module);
+        let checked = crate::check::check_program(&program);
         if checked.diagnostics.iter().any(Diagnostic::is_error) {
             return Err(checked.diagnostics);
         }
         let expr_file = self.sources.add("<expression>", expr);
         let e = syntax::parse_expr(expr_file, expr)?;
-        let params = self.params_for(&parsed.module);
-        eval::evaluate_expr(&parsed.module, &params, &e, expr_file)
+        let params = self.params_for(&program);
+        eval::evaluate_expr(&program, &params, &e, expr_file)
     }
 
     /// The parameters and schemas a program declares, with their types and docs; for
     /// `cairn params`, `cairn schema` and hosts that want to show or validate configuration.
     pub fn describe(&mut self, file: FileId) -> Result<Description, Vec<Diagnostic>> {
-        let text = self.sources.text(file).to_string();
-        let parsed = syntax::parse(file, &text);
-        if !parsed.errors.is_empty() {
-            return Err(parsed.errors);
+        let (program, problems) = self.program(file);
+        if problems.iter().any(Diagnostic::is_error) {
+            return Err(problems);
         }
-        let mut types = crate::types::Types::new(&parsed.module);
+        let mut types = crate::types::Types::new(&program);
         let problems = types.take_diagnostics();
         if problems.iter().any(Diagnostic::is_error) {
             return Err(problems);
         }
-        let source = |span: crate::syntax::ast::Span| text[span.range()].to_string();
+        let sources = &self.sources;
+        let source = |file: FileId, span: crate::syntax::ast::Span| {
+            sources
+                .text(file)
+                .get(span.range())
+                .unwrap_or_default()
+                .to_string()
+        };
         let mut params = Vec::new();
-        for item in &parsed.module.items {
+        for item in &program.module.items {
+            if program.unit_of(item.file) != 0 {
+                continue;
+            }
             if let crate::syntax::ast::ItemKind::Param(p) = &item.kind {
                 params.push(ParamInfo {
                     name: p.name.name.to_string(),
                     ty: p.ty.as_ref().map(crate::types::type_text),
-                    default: p.default.as_ref().map(|d| source(d.span)),
+                    default: p.default.as_ref().map(|d| source(item.file, d.span)),
                     doc: item.doc.as_ref().map(|d| d.text.clone()),
                     env: format!("{ENV_PREFIX}{}", p.name.name.to_uppercase()),
                 });
@@ -411,6 +447,7 @@ impl Engine {
             .order
             .iter()
             .filter_map(|n| table.schema(n))
+            .filter(|s| program.unit_of(s.file) == 0)
             .map(|s| SchemaInfo {
                 name: s.name.to_string(),
                 doc: s.doc.clone(),
@@ -422,7 +459,7 @@ impl Engine {
                         name: f.name.to_string(),
                         ty: f.ty_text.clone(),
                         optional: f.optional,
-                        default: f.default.as_ref().map(|d| source(d.span)),
+                        default: f.default.as_ref().map(|d| source(s.file, d.span)),
                         doc: f.doc.clone(),
                     })
                     .collect(),

@@ -21,6 +21,8 @@ pub mod diagnostics;
 mod engine;
 pub mod eval;
 pub mod export;
+pub mod importers;
+pub mod modules;
 pub mod source;
 pub mod syntax;
 pub mod types;

@@ -181,6 +181,14 @@ fn every_code_has_an_error_case() {
     let mut covered = BTreeSet::new();
     let mut files = cairn_files("tests/corpus/errors");
     files.extend(cairn_files("tests/corpus/types"));
+    let projects = crate::common::root().join("tests/corpus/projects");
+    for case in std::fs::read_dir(&projects).into_iter().flatten().flatten() {
+        files.extend(
+            project_files(&case.path())
+                .iter()
+                .map(|f| case.path().join(f)),
+        );
+    }
     for path in files {
         let src = std::fs::read_to_string(&path).unwrap_or_default();
         covered.extend(expected_codes(&src));
@@ -197,4 +205,79 @@ fn every_code_has_an_error_case() {
         missing.is_empty(),
         "codes without an error case: {missing:?}"
     );
+}
+
+/// The files of a project case, relative to its folder, sorted (for the snapshot).
+fn project_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.map(|e| e.path()).unwrap_or_default();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != "ENTRY") {
+                out.push(p.strip_prefix(dir).unwrap_or(&p).to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// tests/corpus/projects: multi-file projects, one folder each. The entry is the path in the
+/// folder's `ENTRY` file, else `main.cairn`, else the folder itself (a package). An entry with
+/// an `// expect:` header must produce exactly those codes; any other must export cleanly. The
+/// snapshot shows every file of the project and the result.
+#[test]
+fn project_corpus() {
+    let base = crate::common::root().join("tests/corpus/projects");
+    let mut cases: Vec<std::path::PathBuf> = std::fs::read_dir(&base)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 10, "{} project cases", cases.len());
+    for case in cases {
+        let name = case
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        // Paths relative to the repository, so snapshots do not depend on where it is.
+        let rel = std::path::Path::new("tests/corpus/projects").join(&name);
+        let entry = match std::fs::read_to_string(case.join("ENTRY")) {
+            Ok(e) => rel.join(e.trim()),
+            Err(_) if case.join("main.cairn").exists() => rel.join("main.cairn"),
+            Err(_) => rel.clone(),
+        };
+        let mut expected = BTreeSet::new();
+        let mut listing = String::new();
+        for f in project_files(&case) {
+            let text = std::fs::read_to_string(case.join(&f)).unwrap_or_default();
+            expected.extend(expected_codes(&text));
+            listing.push_str(&format!("==== {} ====\n{text}\n", f.display()));
+        }
+        let mut engine = cairn::Engine::new();
+        let out = engine.evaluate_file(&entry);
+        let result = if expected.is_empty() {
+            assert!(
+                out.diagnostics.is_empty(),
+                "{name} should evaluate cleanly:\n{}",
+                render_diagnostics(&engine, &out)
+            );
+            format!("==== export (YAML) ====\n{}", exported(&out))
+        } else {
+            assert_diagnostics(&case, &engine, &out, &expected);
+            format!(
+                "==== diagnostics ====\n{}",
+                render_diagnostics(&engine, &out)
+            )
+        };
+        let snapshot = format!("entry: {}\n{listing}{result}", entry.display());
+        insta::with_settings!({ snapshot_path => "corpus/snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("project__{name}"), snapshot);
+        });
+    }
 }

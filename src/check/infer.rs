@@ -81,6 +81,9 @@ impl<'m> Checker<'m> {
                 name,
                 optional,
             } => {
+                if let Some(unit) = self.module_member(target) {
+                    return self.member_type(unit, target, name);
+                }
                 let t = self.infer(target);
                 self.field_type(&t, name, *optional, target.span)
             }
@@ -103,6 +106,13 @@ impl<'m> Checker<'m> {
                 // parameters' names and type spans make the messages precise.
                 let decl = match &callee.kind {
                     ExprKind::Var(name) => self.fn_decl(name),
+                    ExprKind::Field { target, name, .. } => match self.module_member(target) {
+                        Some(unit) => match self.globals.get(&(unit, name.name.clone())) {
+                            Some((super::Global::Fn(f), _)) => Some((*f).clone()),
+                            _ => None,
+                        },
+                        None => None,
+                    },
                     _ => None,
                 };
                 let arg_types: Vec<Ty> = match &f {
@@ -116,14 +126,18 @@ impl<'m> Checker<'m> {
                                 if p.is_any() {
                                     self.infer(a)
                                 } else {
-                                    let (root, declared) =
-                                        match decl.as_ref().and_then(|d| d.params.get(i)) {
-                                            Some(fp) => (
-                                                fp.name.name.to_string(),
-                                                fp.ty.as_ref().map_or(callee.span, |t| t.span),
-                                            ),
-                                            None => (String::new(), callee.span),
-                                        };
+                                    let (root, declared) = match decl
+                                        .as_ref()
+                                        .and_then(|d| Some((d.file, d.params.get(i)?)))
+                                    {
+                                        Some((file, fp)) => (
+                                            fp.name.name.to_string(),
+                                            fp.ty.as_ref().map_or((self.file, callee.span), |t| {
+                                                (file, t.span)
+                                            }),
+                                        ),
+                                        None => (String::new(), (self.file, callee.span)),
+                                    };
                                     self.check_rooted(&root, a, p, declared);
                                     p.clone()
                                 }
@@ -205,15 +219,79 @@ impl<'m> Checker<'m> {
                 .find(|f| f.name.as_ref().is_some_and(|n| n.name == *name))
                 .cloned();
         }
-        match self.globals.get(name) {
+        match self.global(name) {
             Some(super::Global::Fn(f)) => Some((*f).clone()),
             _ => None,
         }
     }
 
+    /// The module `target` names, when it is an import alias not hidden by a local name.
+    pub(crate) fn module_member(&self, target: &Expr) -> Option<crate::modules::UnitId> {
+        let ExprKind::Var(alias) = &target.kind else {
+            return None;
+        };
+        if self.scope.iter().any(|(n, _)| n == alias) || self.global(alias).is_some() {
+            return None;
+        }
+        self.program.import(self.unit(), alias)
+    }
+
+    /// The type of `alias.name`: a `let`, `param` or `fn` of an imported module. Private and
+    /// unknown names are reported.
+    fn member_type(&mut self, unit: crate::modules::UnitId, target: &Expr, name: &Ident) -> Ty {
+        let module = self.program.units[unit].name.clone();
+        if crate::modules::is_private(&name.name) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::PRIVATE_NAME,
+                    format!("`{}` is private to module `{module}`", name.name),
+                )
+                .at(self.file, name.span, "private")
+                .with_help("names starting with `_` are private to their module; use what the module exports"),
+            );
+            return Ty::Any;
+        }
+        if self.globals.contains_key(&(unit, name.name.clone())) {
+            return self.global_type(unit, &name.name);
+        }
+        if self.others.contains(&(unit, name.name.clone())) {
+            // A type or schema used as a value: the evaluator says so.
+            return Ty::Any;
+        }
+        let exported: Vec<&str> = self
+            .globals
+            .keys()
+            .filter(|(u, n)| *u == unit && !crate::modules::is_private(n))
+            .map(|(_, n)| &**n)
+            .collect();
+        let alias = match &target.kind {
+            ExprKind::Var(a) => a.to_string(),
+            _ => String::new(),
+        };
+        let mut d = Diagnostic::error(
+            codes::UNKNOWN_MEMBER,
+            format!("module `{module}` has no `{}`", name.name),
+        )
+        .at(self.file, name.span, format!("not declared by `{alias}`"));
+        d = match did_you_mean(&name.name, exported.iter().copied()) {
+            Some(s) => d.with_help(format!("did you mean `{alias}.{s}`?")),
+            None => {
+                let mut names = exported.clone();
+                names.sort_unstable();
+                d.with_help(if names.is_empty() {
+                    "it exports no values".to_string()
+                } else {
+                    format!("it exports {}", names.join(", "))
+                })
+            }
+        };
+        self.diagnostics.push(d);
+        Ty::Any
+    }
+
     fn is_builtin(&self, name: &Name) -> bool {
         !self.scope.iter().any(|(n, _)| n == name)
-            && !self.globals.contains_key(name)
+            && self.global(name).is_none()
             && crate::eval::BUILTINS.iter().any(|b| b.name == &**name)
     }
 

@@ -14,6 +14,7 @@ mod infer;
 use rustc_hash::FxHashMap;
 
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
+use crate::modules::{Program, UnitId};
 use crate::source::FileId;
 use crate::syntax::ast::*;
 use crate::types::{SchemaTy, Ty, Types, check_refinement};
@@ -24,9 +25,14 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Checks a parsed module.
+/// Checks a parsed module on its own (its imports are not resolved).
 pub fn check_module(module: &Module) -> Checked {
-    let mut c = Checker::new(module);
+    check_program(&crate::modules::Program::single(module.clone()))
+}
+
+/// Checks a whole program: every module it imports, each once.
+pub fn check_program(program: &Program) -> Checked {
+    let mut c = Checker::new(program);
     c.run();
     let mut diagnostics = c.types.take_diagnostics();
     diagnostics.append(&mut c.diagnostics);
@@ -54,12 +60,18 @@ enum Memo {
     Done(Ty),
 }
 
+/// Where a type was declared: the file and the span of the declaration.
+pub(crate) type Decl = (FileId, Span);
+
 pub(crate) struct Checker<'m> {
+    program: &'m Program,
     module: &'m Module,
+    /// The file of the code being checked.
     file: FileId,
     pub(crate) types: Types<'m>,
-    pub(crate) globals: FxHashMap<Name, Global<'m>>,
-    memo: FxHashMap<Name, Memo>,
+    /// Top-level `let`, `param` and `fn` of every module, by module and name, with their files.
+    pub(crate) globals: FxHashMap<(UnitId, Name), (Global<'m>, FileId)>,
+    memo: FxHashMap<(UnitId, Name), Memo>,
     /// Local names and their types, innermost last.
     scope: Vec<(Name, Ty)>,
     diagnostics: Vec<Diagnostic>,
@@ -80,52 +92,54 @@ pub(crate) struct Checker<'m> {
     resource_ids: FxHashMap<Name, (bool, Span)>,
     /// Other top-level names that are not values the checker types: import aliases, type and
     /// schema names (using one as a value is the evaluator's error to report).
-    others: rustc_hash::FxHashSet<Name>,
+    others: rustc_hash::FxHashSet<(UnitId, Name)>,
 }
 
 impl<'m> Checker<'m> {
-    fn new(module: &'m Module) -> Checker<'m> {
+    fn new(program: &'m Program) -> Checker<'m> {
+        let module = &program.module;
         let mut globals = FxHashMap::default();
         let mut others = rustc_hash::FxHashSet::default();
         for item in &module.items {
+            let unit = program.unit_of(item.file);
+            let f = item.file;
             match &item.kind {
                 ItemKind::Import(i) => {
-                    let alias =
-                        i.alias
-                            .as_ref()
-                            .map(|a| a.name.clone())
-                            .or_else(|| match &i.target {
-                                ImportTarget::Std(path) => path.last().map(|p| p.name.clone()),
-                                ImportTarget::Path { .. } => None,
-                            });
-                    others.extend(alias);
+                    if let Some(alias) = crate::modules::import_alias(&i.target, i.alias.as_ref()) {
+                        others.insert((unit, alias));
+                    }
                 }
                 ItemKind::Type(t) => {
-                    others.insert(t.name.name.clone());
+                    others.insert((unit, t.name.name.clone()));
                 }
                 ItemKind::Schema(s) => {
-                    others.insert(s.name.name.clone());
+                    others.insert((unit, s.name.name.clone()));
                 }
                 ItemKind::Let(d) => {
-                    globals.entry(d.name.name.clone()).or_insert(Global::Let(d));
+                    globals
+                        .entry((unit, d.name.name.clone()))
+                        .or_insert((Global::Let(d), f));
                 }
                 ItemKind::Param(p) => {
                     globals
-                        .entry(p.name.name.clone())
-                        .or_insert(Global::Param(p));
+                        .entry((unit, p.name.name.clone()))
+                        .or_insert((Global::Param(p), f));
                 }
-                ItemKind::Fn(f) => {
-                    if let Some(n) = &f.name {
-                        globals.entry(n.name.clone()).or_insert(Global::Fn(f));
+                ItemKind::Fn(fd) => {
+                    if let Some(n) = &fd.name {
+                        globals
+                            .entry((unit, n.name.clone()))
+                            .or_insert((Global::Fn(fd), f));
                     }
                 }
                 _ => {}
             }
         }
         Checker {
+            program,
             module,
             file: module.file,
-            types: Types::new(module),
+            types: Types::new(program),
             globals,
             memo: FxHashMap::default(),
             scope: Vec::new(),
@@ -150,6 +164,7 @@ impl<'m> Checker<'m> {
             &mut self.resources,
         );
         for item in &module.items {
+            self.file = item.file;
             self.item(item, false);
         }
         // Schemas: defaults fit their fields, checks are conditions.
@@ -166,14 +181,14 @@ impl<'m> Checker<'m> {
         match &item.kind {
             ItemKind::Let(d) => {
                 if !nested {
-                    self.global_type(&d.name.name);
+                    self.global_type(self.unit(), &d.name.name);
                 } else {
                     let t = self.let_decl(d);
                     self.scope.push((d.name.name.clone(), t));
                 }
             }
             ItemKind::Param(p) => {
-                self.global_type(&p.name.name);
+                self.global_type(self.unit(), &p.name.name);
             }
             ItemKind::Fn(f) => {
                 let t = self.fn_def(f, true);
@@ -194,16 +209,22 @@ impl<'m> Checker<'m> {
                     self.infer(k);
                 }
                 self.resource_identity(r);
-                match self.types.table().resource_schema(&r.ty.text) {
+                match self.types.resource_type(self.file, &r.ty) {
                     Some(ty) => {
-                        self.check_rooted(&r.name.name, &r.body, &ty, r.ty.span);
+                        self.check_rooted(&r.name.name, &r.body, &ty, (self.file, r.ty.span));
                     }
                     None => {
                         // Provider types are dotted (`k8s.Deployment`); a plain name must be a
                         // schema of the program.
                         if r.ty.segments.len() == 1 {
-                            let names: Vec<&str> =
-                                self.types.table().order.iter().map(|n| &**n).collect();
+                            let names: Vec<&str> = self
+                                .types
+                                .table()
+                                .order
+                                .iter()
+                                .map(|n| &**n)
+                                .filter(|n| !n.contains('.'))
+                                .collect();
                             let mut d = Diagnostic::error(
                                 codes::UNKNOWN_TYPE,
                                 format!("unknown resource type `{}`", r.ty.text),
@@ -312,16 +333,14 @@ impl<'m> Checker<'m> {
     }
 
     fn schema(&mut self, schema: &SchemaTy) {
-        if schema.file != self.file {
-            return;
-        }
+        self.file = schema.file;
         let mark = self.scope.len();
         for f in &schema.fields {
             self.scope.push((f.name.clone(), f.ty.clone()));
         }
         for f in &schema.fields {
             if let Some(d) = &f.default {
-                self.check_rooted(&f.name, d, &f.ty, f.span);
+                self.check_rooted(&f.name, d, &f.ty, (schema.file, f.span));
             }
         }
         for c in &schema.checks {
@@ -333,50 +352,57 @@ impl<'m> Checker<'m> {
         self.scope.truncate(mark);
     }
 
-    /// The type of a global, inferred once (a cycle gives `Any`; the evaluator reports it).
-    fn global_type(&mut self, name: &Name) -> Ty {
-        match self.memo.get(name) {
+    /// The unit of the code being checked.
+    pub(crate) fn unit(&self) -> UnitId {
+        self.program.unit_of(self.file)
+    }
+
+    /// The global `name` of the module being checked.
+    pub(crate) fn global(&self, name: &Name) -> Option<&Global<'m>> {
+        self.globals
+            .get(&(self.unit(), name.clone()))
+            .map(|(g, _)| g)
+    }
+
+    /// The type of a global of module `unit`, inferred once (a cycle gives `Any`; the
+    /// evaluator reports it).
+    pub(crate) fn global_type(&mut self, unit: UnitId, name: &Name) -> Ty {
+        let key = (unit, name.clone());
+        match self.memo.get(&key) {
             Some(Memo::Done(t)) => return t.clone(),
             Some(Memo::InProgress) => return Ty::Any,
             None => {}
         }
-        let t = match self.globals.get(name) {
-            Some(Global::Let(d)) => {
-                let d = *d;
-                self.memo.insert(name.clone(), Memo::InProgress);
-                let saved = std::mem::take(&mut self.scope);
-                let t = self.let_decl(d);
-                self.scope = saved;
-                t
-            }
-            Some(Global::Param(p)) => {
-                let p = *p;
-                self.memo.insert(name.clone(), Memo::InProgress);
-                let saved = std::mem::take(&mut self.scope);
-                let t = match (&p.ty, &p.default) {
-                    (Some(ty), Some(d)) => {
-                        let declared = self.types.resolve(ty);
-                        self.check_rooted(&p.name.name, d, &declared, ty.span);
-                        declared
-                    }
-                    (Some(ty), None) => self.types.resolve(ty),
-                    (None, Some(d)) => self.infer(d).widen(),
-                    (None, None) => Ty::String,
-                };
-                self.scope = saved;
-                t
-            }
-            Some(Global::Fn(f)) => {
-                let f = *f;
-                self.memo.insert(name.clone(), Memo::InProgress);
-                let saved = std::mem::take(&mut self.scope);
-                let t = self.fn_def(f, true);
-                self.scope = saved;
-                t
-            }
-            None => Ty::Any,
+        let Some(&(ref global, file)) = self.globals.get(&key) else {
+            return Ty::Any;
         };
-        self.memo.insert(name.clone(), Memo::Done(t.clone()));
+        let global = match global {
+            Global::Let(d) => Global::Let(d),
+            Global::Param(p) => Global::Param(p),
+            Global::Fn(f) => Global::Fn(f),
+        };
+        self.memo.insert(key.clone(), Memo::InProgress);
+        let saved_scope = std::mem::take(&mut self.scope);
+        let saved_file = std::mem::replace(&mut self.file, file);
+        let saved_path = std::mem::take(&mut self.path);
+        let t = match global {
+            Global::Let(d) => self.let_decl(d),
+            Global::Param(p) => match (&p.ty, &p.default) {
+                (Some(ty), Some(d)) => {
+                    let declared = self.types.resolve(file, ty);
+                    self.check_rooted(&p.name.name, d, &declared, (file, ty.span));
+                    declared
+                }
+                (Some(ty), None) => self.types.resolve(file, ty),
+                (None, Some(d)) => self.infer(d).widen(),
+                (None, None) => Ty::String,
+            },
+            Global::Fn(f) => self.fn_def(f, true),
+        };
+        self.scope = saved_scope;
+        self.file = saved_file;
+        self.path = saved_path;
+        self.memo.insert(key, Memo::Done(t.clone()));
         t
     }
 
@@ -384,8 +410,8 @@ impl<'m> Checker<'m> {
     fn let_decl(&mut self, d: &LetDecl) -> Ty {
         match &d.ty {
             Some(ty) => {
-                let declared = self.types.resolve(ty);
-                self.check_rooted(&d.name.name, &d.value, &declared, ty.span);
+                let declared = self.types.resolve(self.file, ty);
+                self.check_rooted(&d.name.name, &d.value, &declared, (self.file, ty.span));
                 declared
             }
             None => self.infer(&d.value),
@@ -397,9 +423,15 @@ impl<'m> Checker<'m> {
         let params: Vec<Ty> = f
             .params
             .iter()
-            .map(|p| p.ty.as_ref().map_or(Ty::Any, |t| self.types.resolve(t)))
+            .map(|p| {
+                p.ty.as_ref()
+                    .map_or(Ty::Any, |t| self.types.resolve(f.file, t))
+            })
             .collect();
-        let ret_decl = f.ret.as_ref().map(|t| (self.types.resolve(t), t.span));
+        let ret_decl = f
+            .ret
+            .as_ref()
+            .map(|t| (self.types.resolve(f.file, t), (f.file, t.span)));
         let ret = if check_body && self.depth < 32 {
             self.depth += 1;
             let mark = self.scope.len();
@@ -483,20 +515,41 @@ impl<'m> Checker<'m> {
         if let Some((_, t)) = self.scope.iter().rev().find(|(n, _)| n == name) {
             return t.clone();
         }
-        if self.globals.contains_key(name) {
-            return self.global_type(name);
+        let unit = self.unit();
+        if self.globals.contains_key(&(unit, name.clone())) {
+            return self.global_type(unit, name);
         }
-        if let Some(t) = self.resources.get(name) {
+        if unit == 0
+            && let Some(t) = self.resources.get(name)
+        {
             return t.clone();
         }
-        if self.others.contains(name) || crate::eval::BUILTINS.iter().any(|b| b.name == &**name) {
+        if self.program.import(unit, name).is_some() {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::MODULE_NOT_VALUE,
+                    format!("`{name}` is a module, not a value"),
+                )
+                .at(self.file, span, "an imported module")
+                .with_help(format!("use what it declares: `{name}.<name>`")),
+            );
+            return Ty::Any;
+        }
+        if self.others.contains(&(unit, name.clone()))
+            || crate::eval::BUILTINS.iter().any(|b| b.name == &**name)
+        {
             return Ty::Any;
         }
         let candidates: Vec<&str> = self
             .scope
             .iter()
             .map(|(n, _)| &**n)
-            .chain(self.globals.keys().map(|n| &**n))
+            .chain(
+                self.globals
+                    .keys()
+                    .filter(|(u, _)| *u == unit)
+                    .map(|(_, n)| &**n),
+            )
             .chain(self.resources.keys().map(|n| &**n))
             .chain(crate::eval::BUILTINS.iter().map(|b| b.name))
             .collect();
@@ -519,7 +572,7 @@ impl<'m> Checker<'m> {
     // Checking against an expected type
 
     /// Checks a value bound to `name`, so messages show paths from it (`services[1].port`).
-    fn check_rooted(&mut self, name: &str, e: &Expr, expected: &Ty, declared: Span) {
+    fn check_rooted(&mut self, name: &str, e: &Expr, expected: &Ty, declared: Decl) {
         let saved = std::mem::replace(&mut self.path, name.to_string());
         self.check(e, expected, declared);
         self.path = saved;
@@ -546,7 +599,7 @@ impl<'m> Checker<'m> {
 
     /// Checks `e` against `expected` (declared at `declared`), reporting at the most precise
     /// place: literals inside objects and lists are checked one by one.
-    pub(crate) fn check(&mut self, e: &Expr, expected: &Ty, declared: Span) {
+    pub(crate) fn check(&mut self, e: &Expr, expected: &Ty, declared: Decl) {
         let expected = expected.clone();
         match (&e.kind, &expected) {
             (_, Ty::Any) => {
@@ -638,7 +691,7 @@ impl<'m> Checker<'m> {
         }
     }
 
-    fn check_by_inference(&mut self, e: &Expr, expected: &Ty, declared: Span) {
+    fn check_by_inference(&mut self, e: &Expr, expected: &Ty, declared: Decl) {
         let t = self.infer(e);
         if self.fit(&t, expected) != Fit::No {
             return;
@@ -690,7 +743,7 @@ impl<'m> Checker<'m> {
                 Some(f) if self.fit(t, &f.ty) == Fit::No => {
                     let len = self.push_path(k);
                     let (ty, span) = (f.ty.clone(), f.span);
-                    self.mismatch(at, &ty, t, span);
+                    self.mismatch(at, &ty, t, (schema.file, span));
                     self.path.truncate(len);
                     return true;
                 }
@@ -724,7 +777,7 @@ impl<'m> Checker<'m> {
 
     /// Checks the elements of a list literal; paths name the index while it is known (before
     /// any spread or comprehension).
-    fn check_elements(&mut self, elements: &[Element], elem: &Ty, declared: Span) {
+    fn check_elements(&mut self, elements: &[Element], elem: &Ty, declared: Decl) {
         let mut known = true;
         for (i, el) in elements.iter().enumerate() {
             known &= matches!(el.kind, ElementKind::Expr(_));
@@ -739,7 +792,7 @@ impl<'m> Checker<'m> {
         }
     }
 
-    fn check_element(&mut self, el: &Element, elem: &Ty, declared: Span) {
+    fn check_element(&mut self, el: &Element, elem: &Ty, declared: Decl) {
         match &el.kind {
             ElementKind::Expr(x) => self.check(x, elem, declared),
             ElementKind::Spread(x) => {
@@ -832,7 +885,7 @@ impl<'m> Checker<'m> {
                             state.seen.push(key.clone());
                             let (ty, span) = (field.ty.clone(), field.span);
                             let len = self.push_path(&key);
-                            self.check_path(&f.path[1..], &ty, &f.value, span);
+                            self.check_path(&f.path[1..], &ty, &f.value, (schema.file, span));
                             self.path.truncate(len);
                         }
                         None => {
@@ -908,7 +961,7 @@ impl<'m> Checker<'m> {
     }
 
     /// Checks `value` set at the dotted path `keys` inside a field of type `ty`.
-    fn check_path(&mut self, keys: &[Key], ty: &Ty, value: &Expr, declared: Span) {
+    fn check_path(&mut self, keys: &[Key], ty: &Ty, value: &Expr, declared: Decl) {
         let Some((first, rest)) = keys.split_first() else {
             self.check(value, ty, declared);
             return;
@@ -931,7 +984,7 @@ impl<'m> Checker<'m> {
                     Some(f) => {
                         let (t, span) = (f.ty.clone(), f.span);
                         let len = self.push_path(key);
-                        self.check_path(rest, &t, value, span);
+                        self.check_path(rest, &t, value, (schema.file, span));
                         self.path.truncate(len);
                     }
                     None => {
@@ -1037,7 +1090,7 @@ impl<'m> Checker<'m> {
         }
     }
 
-    fn mismatch(&mut self, at: Span, expected: &Ty, found: &Ty, declared: Span) {
+    fn mismatch(&mut self, at: Span, expected: &Ty, found: &Ty, declared: Decl) {
         let found = shown_found(found);
         self.diagnostics.push(
             Diagnostic::error(
@@ -1045,16 +1098,16 @@ impl<'m> Checker<'m> {
                 format!("{}expected {expected}, found {found}", self.at_path()),
             )
             .at(self.file, at, format!("this is {}", article(&found)))
-            .also(self.file, declared, "declared here")
+            .also(declared.0, declared.1, "declared here")
             .with_help(format!("give a value of type {expected}")),
         );
     }
 
-    fn refinement_error(&mut self, at: Span, message: String, declared: Span) {
+    fn refinement_error(&mut self, at: Span, message: String, declared: Decl) {
         self.diagnostics.push(
             Diagnostic::error(codes::REFINEMENT, format!("{}{message}", self.at_path()))
                 .at(self.file, at, "this value")
-                .also(self.file, declared, "declared here")
+                .also(declared.0, declared.1, "declared here")
                 .with_help("change the value, or widen the declared refinement"),
         );
     }

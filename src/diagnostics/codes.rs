@@ -78,8 +78,6 @@ codes! {
         "`from_json`, `from_yaml` or `base64_decode` got text that is not valid in that format.";
     FORMAT = "E0122", "invalid format string",
         "`format` replaces each `{}` with the next argument; the number of `{}` must match the arguments. Write `{{` and `}}` for literal braces.";
-    UNSUPPORTED = "E0124", "not supported yet",
-        "The construct parses, but this version of Cairn does not evaluate it yet.";
     NOT_ITERABLE = "E0125", "not iterable",
         "`for` iterates over a list (values, or index and value) or an object (keys and values).";
     TOO_LARGE = "E0126", "value too large",
@@ -100,6 +98,22 @@ codes! {
         "A refinement does not fit its type (`matches:` on an Int, a range on a Bool), names an unknown option, or has an invalid regular expression; or a schema extends something that is not a schema.";
     TYPE_CYCLE = "E0137", "type defined by itself",
         "A `type` alias refers to itself, or schemas extend each other in a cycle.";
+    MODULE_NOT_FOUND = "E0140", "module not found",
+        "An import names a file or folder that does not exist. A path starting with `./` or `../` is relative to the importing file; any other path is looked up in the project's source roots (`roots` in `cairn.toml`); `std.*` names a module of the standard library.";
+    IMPORT_CYCLE = "E0141", "import cycle",
+        "Modules import each other in a circle. The message lists the whole cycle; move what both need into a third module.";
+    OUTSIDE_PROJECT = "E0142", "import outside the project",
+        "Imports cannot reach outside the project root (the folder of `cairn.toml`, or of the program when there is none), so a project is self-contained and evaluation cannot read arbitrary files.";
+    PRIVATE_NAME = "E0143", "private name",
+        "A name starting with `_` is private to its module (and the other files of its package folder); other modules cannot use it.";
+    UNKNOWN_MEMBER = "E0144", "not declared by the module",
+        "`alias.name` names something the imported module does not declare. A module exports its `let`s, `fn`s, `param`s, `type`s and `schema`s.";
+    LIBRARY_ITEM = "E0145", "imported module declares output",
+        "A module that is imported may only declare definitions (`let`, `fn`, `param`, `type`, `schema`, `import`): its fields and resources would have nowhere to go. Put them in the program that imports it, or split the file.";
+    PROJECT_FILE = "E0146", "invalid cairn.toml",
+        "The project file `cairn.toml` could not be read: it is not valid TOML, or it has an unknown key or a value of the wrong type.";
+    MODULE_NOT_VALUE = "E0147", "a module is not a value",
+        "An import alias names a module, not a value: use its members (`net.port`, `k8s.Deployment`), not the module itself.";
     NOT_EXPORTABLE = "E0200", "value cannot be exported",
         "Functions cannot be written to YAML or JSON, and JSON has no NaN or infinity.";
     HOST_TYPE = "E0300", "configuration does not fit the host type",
@@ -111,6 +125,12 @@ codes! {
     INTERNAL = "E9999", "internal error",
         "Cairn itself failed. This is a bug; please report it with the input that caused it.";
 }
+
+/// Codes no longer produced, with what became of them; their ids are never reused.
+pub const RETIRED: &[(&str, &str)] = &[(
+    "E0124",
+    "not supported yet: was reported for imports before modules were evaluated",
+)];
 
 /// Looks a code up by its id (`"E0100"`).
 pub fn by_id(id: &str) -> Option<Code> {
@@ -129,6 +149,10 @@ pub fn markdown() -> String {
             "## {} — {}\n\n{}\n\n",
             c.id, c.title, c.explanation
         ));
+    }
+    out.push_str("## Retired codes\n\nNo longer reported; never reused.\n\n");
+    for (id, what) in RETIRED {
+        out.push_str(&format!("- {id}: {what}\n"));
     }
     out
 }

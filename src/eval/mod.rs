@@ -24,6 +24,7 @@ pub use builtins::{BUILTINS, Builtin};
 pub use env::Env;
 
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
+use crate::modules::{Program, UnitId};
 use crate::source::FileId;
 use crate::syntax::ast::*;
 use crate::types::{Ty, Types};
@@ -138,7 +139,8 @@ enum GlobalKind<'m> {
     Param(&'m Param),
     Fn(&'m Arc<FnDef>),
     Type,
-    Import,
+    /// An import alias: the module it names.
+    Import(UnitId),
     /// A resource id; the top-level items that declare it.
     Resource {
         keyed: bool,
@@ -149,6 +151,8 @@ enum GlobalKind<'m> {
 struct GlobalDef<'m> {
     name: Name,
     kind: GlobalKind<'m>,
+    /// The file it is declared in.
+    file: FileId,
     span: Span,
 }
 
@@ -174,10 +178,13 @@ enum ItemState {
 }
 
 pub(crate) struct Evaluator<'m, 's> {
+    program: &'m Program,
     module: &'m Module,
-    /// The file whose spans the expression being evaluated refers to.
+    /// The file whose spans the expression being evaluated refers to (its unit decides what
+    /// global names mean).
     file: FileId,
-    names: FxHashMap<Name, usize>,
+    /// The global definitions of each module (by unit), by name.
+    names: Vec<FxHashMap<Name, usize>>,
     defs: Vec<GlobalDef<'m>>,
     slots: Vec<Slot>,
     items: Vec<ItemState>,
@@ -219,9 +226,11 @@ pub(crate) struct Evaluator<'m, 's> {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// Evaluates a parsed module with the given parameter values.
+/// Evaluates a parsed module with the given parameter values (imports are not resolved: use
+/// [`crate::Engine`] for programs of several modules).
 pub fn evaluate(module: &Module, params: &IndexMap<String, ParamValue>) -> Evaluation {
-    evaluate_streaming(module, params, &[], None)
+    let program = Program::single(module.clone());
+    evaluate_streaming(&program, params, &[], None)
 }
 
 /// Evaluates a module, skipping the top-level items at `failed` (whose errors were reported
@@ -233,12 +242,13 @@ pub fn evaluate(module: &Module, params: &IndexMap<String, ParamValue>) -> Evalu
 /// returned evaluation then has no resources; its diagnostics say whether what the sink received
 /// can be used.
 pub fn evaluate_streaming<'m, 's>(
-    module: &'m Module,
+    program: &'m Program,
     params: &'m IndexMap<String, ParamValue>,
     failed: &[usize],
     sink: Option<&'s mut dyn FnMut(&ResourceInstance)>,
 ) -> Evaluation {
-    let mut ev = Evaluator::new(module, params);
+    let module = &program.module;
+    let mut ev = Evaluator::new(program, params);
     if sink.is_some() {
         ev.referenced = referenced_names(module);
     }
@@ -253,8 +263,9 @@ pub fn evaluate_streaming<'m, 's>(
             Some(ItemKind::Fn(f)) => f.name.as_ref(),
             _ => None,
         };
+        let unit = program.unit_of(module.items.get(index).map_or(module.file, |i| i.file));
         if let Some(name) = name
-            && let Some(&g) = ev.names.get(&name.name)
+            && let Some(&g) = ev.names[unit].get(&name.name)
         {
             ev.slots[g] = Slot::Failed;
         }
@@ -265,12 +276,12 @@ pub fn evaluate_streaming<'m, 's>(
 /// Evaluates `expr`, parsed from `file`, in the scope of `module` (for `cairn eval -e`). The
 /// fields of the module document are in scope too, as names.
 pub fn evaluate_expr(
-    module: &Module,
+    program: &Program,
     params: &IndexMap<String, ParamValue>,
     expr: &Expr,
     file: FileId,
 ) -> Result<Value, Vec<Diagnostic>> {
-    let mut ev = Evaluator::new(module, params);
+    let mut ev = Evaluator::new(program, params);
     ev.keep_items = true;
     let evaluation = ev.run();
     if evaluation.diagnostics.iter().any(Diagnostic::is_error) {
@@ -279,7 +290,7 @@ pub fn evaluate_expr(
     let mut env = Env::new();
     if let Some(doc) = evaluation.document.as_object() {
         for (k, v) in doc.iter() {
-            if !ev.names.contains_key(k) {
+            if !ev.names[0].contains_key(k) {
                 env = env.bind(k.clone(), v.clone());
             }
         }
@@ -289,11 +300,13 @@ pub fn evaluate_expr(
 }
 
 impl<'m, 's> Evaluator<'m, 's> {
-    fn new(module: &'m Module, params: &'m IndexMap<String, ParamValue>) -> Evaluator<'m, 's> {
+    fn new(program: &'m Program, params: &'m IndexMap<String, ParamValue>) -> Evaluator<'m, 's> {
+        let module = &program.module;
         let mut ev = Evaluator {
+            program,
             module,
             file: module.file,
-            names: FxHashMap::default(),
+            names: vec![FxHashMap::default(); program.units.len()],
             defs: Vec::new(),
             slots: Vec::new(),
             items: module.items.iter().map(|_| ItemState::Pending).collect(),
@@ -303,7 +316,7 @@ impl<'m, 's> Evaluator<'m, 's> {
             params,
             depth: 0,
             nesting: 0,
-            types: Types::new(module),
+            types: Types::new(program),
             conformed: ConformedCache::default(),
             stored_function: false,
             sink: None,
@@ -323,8 +336,14 @@ impl<'m, 's> Evaluator<'m, 's> {
         Box::new(Diagnostic::error(code, message).at(self.file, span, ""))
     }
 
-    fn define(&mut self, name: &Ident, kind: GlobalKind<'m>) {
-        if let Some(&prev) = self.names.get(&name.name) {
+    /// The unit of the code being evaluated.
+    fn unit(&self) -> UnitId {
+        self.program.unit_of(self.file)
+    }
+
+    fn define(&mut self, file: FileId, name: &Ident, kind: GlobalKind<'m>) {
+        let unit = self.program.unit_of(file);
+        if let Some(&prev) = self.names[unit].get(&name.name) {
             // Several declarations of one resource id are checked per instance (id and key)
             // after evaluation, where the key is known.
             if let (
@@ -349,16 +368,17 @@ impl<'m, 's> Evaluator<'m, 's> {
                     codes::DUPLICATE_DEFINITION,
                     format!("`{}` is defined twice", name.name),
                 )
-                .at(self.module.file, name.span, "defined again here")
-                .also(self.module.file, prev_span, "first defined here")
+                .at(file, name.span, "defined again here")
+                .also(self.defs[prev].file, prev_span, "first defined here")
                 .with_help("rename one of them"),
             );
             return;
         }
-        self.names.insert(name.name.clone(), self.defs.len());
+        self.names[unit].insert(name.name.clone(), self.defs.len());
         self.defs.push(GlobalDef {
             name: name.name.clone(),
             kind,
+            file,
             span: name.span,
         });
         self.slots.push(Slot::Pending);
@@ -367,23 +387,29 @@ impl<'m, 's> Evaluator<'m, 's> {
     fn collect_globals(&mut self) {
         let module = self.module;
         for (index, item) in module.items.iter().enumerate() {
+            let file = item.file;
             match &item.kind {
-                ItemKind::Let(d) => self.define(&d.name, GlobalKind::Let(d)),
-                ItemKind::Param(p) => self.define(&p.name, GlobalKind::Param(p)),
+                ItemKind::Let(d) => self.define(file, &d.name, GlobalKind::Let(d)),
+                ItemKind::Param(p) => self.define(file, &p.name, GlobalKind::Param(p)),
                 ItemKind::Fn(f) => {
                     if let Some(name) = &f.name {
-                        self.define(name, GlobalKind::Fn(f));
+                        self.define(file, name, GlobalKind::Fn(f));
                     }
                 }
-                ItemKind::Type(t) => self.define(&t.name, GlobalKind::Type),
-                ItemKind::Schema(s) => self.define(&s.name, GlobalKind::Type),
+                ItemKind::Type(t) => self.define(file, &t.name, GlobalKind::Type),
+                ItemKind::Schema(s) => self.define(file, &s.name, GlobalKind::Type),
                 ItemKind::Import(i) => {
-                    let alias = i.alias.clone().or_else(|| match &i.target {
-                        ImportTarget::Std(path) => path.last().cloned(),
-                        ImportTarget::Path { .. } => None,
-                    });
-                    if let Some(alias) = alias {
-                        self.define(&alias, GlobalKind::Import);
+                    let unit = self.program.unit_of(file);
+                    if let Some(alias) = crate::modules::import_alias(&i.target, i.alias.as_ref())
+                        && let Some(target) = self.program.import(unit, &alias)
+                    {
+                        let span = match (&i.alias, &i.target) {
+                            (Some(a), _) => a.span,
+                            (None, ImportTarget::Path { span, .. }) => *span,
+                            (None, ImportTarget::Std(p)) => p.last().map_or(item.span, |i| i.span),
+                        };
+                        let ident = Ident { name: alias, span };
+                        self.define(file, &ident, GlobalKind::Import(target));
                     }
                 }
                 ItemKind::Resource(_) | ItemKind::For(_) | ItemKind::If(_) => {
@@ -391,6 +417,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                     collect_resources(std::slice::from_ref(item), false, &mut found);
                     for (ident, keyed) in found {
                         self.define(
+                            file,
                             &ident,
                             GlobalKind::Resource {
                                 keyed,
@@ -405,10 +432,12 @@ impl<'m, 's> Evaluator<'m, 's> {
     }
 
     fn check_params(&mut self) {
+        let program = self.program;
         let declared: Vec<&'m Param> = self
             .module
             .items
             .iter()
+            .filter(|i| program.unit_of(i.file) == 0)
             .filter_map(|i| match &i.kind {
                 ItemKind::Param(p) => Some(p),
                 _ => None,
@@ -466,8 +495,9 @@ impl<'m, 's> Evaluator<'m, 's> {
                 ItemKind::Param(p) => Some(&p.name),
                 _ => None,
             };
+            let unit = self.program.unit_of(item.file);
             let result = match name {
-                Some(name) => match self.names.get(&name.name) {
+                Some(name) => match self.names[unit].get(&name.name) {
                     Some(&g) if self.defs[g].span == name.span => {
                         self.global(g, name.span).map(|_| ())
                     }
@@ -487,13 +517,13 @@ impl<'m, 's> Evaluator<'m, 's> {
                 // Point at the item being evaluated when the error lies elsewhere (inside a
                 // function it called, say).
                 if let Some(p) = d.primary()
-                    && !(p.file == module.file
+                    && !(p.file == item.file
                         && item.span.start <= p.span.start
                         && p.span.end <= item.span.end)
                 {
                     let head = item_head(item);
                     d.labels.push(crate::diagnostics::Label {
-                        file: module.file,
+                        file: item.file,
                         span: head,
                         message: "while evaluating this".to_string(),
                         primary: false,
@@ -531,7 +561,8 @@ impl<'m, 's> Evaluator<'m, 's> {
                 if (self.stored_function || matches!(value, Value::Func(_)))
                     && let Some(at) = find_function(&value)
                 {
-                    problems.push(not_exportable(module.file, &path, &at, span));
+                    let file = module.items.get(index).map_or(module.file, |i| i.file);
+                    problems.push(not_exportable(file, &path, &at, span));
                     continue;
                 }
                 if let Err(at) = set_path(&mut document, &path, value) {
@@ -570,14 +601,17 @@ impl<'m, 's> Evaluator<'m, 's> {
         if self.stored_function
             && let Some(at) = find_function(&r.body)
         {
-            let file = self.module.file;
-            self.diagnostics
-                .push(not_exportable(file, &[Arc::from(r.address())], &at, r.span));
+            self.diagnostics.push(not_exportable(
+                r.file,
+                &[Arc::from(r.address())],
+                &at,
+                r.span,
+            ));
             return false;
         }
         let id = (r.name.clone(), r.key.clone());
         if let Some((first, first_key)) = self.seen.get(&id) {
-            let d = duplicate_resource(self.module.file, r, *first, *first_key);
+            let d = duplicate_resource(r.file, r, *first, *first_key);
             self.diagnostics.push(d);
             return false;
         }
@@ -613,9 +647,14 @@ impl<'m, 's> Evaluator<'m, 's> {
             ItemState::Failed => return Err(already_reported()),
             ItemState::InProgress => {
                 let span = referenced_at.unwrap_or(self.module.items[index].span);
+                let file = if referenced_at.is_some() {
+                    self.file
+                } else {
+                    self.module.items[index].file
+                };
                 return Err(Box::new(
                     Diagnostic::error(codes::CYCLE, "resources refer to each other in a cycle")
-                        .at(self.module.file, span, "this reference leads back to itself")
+                        .at(file, span, "this reference leads back to itself")
                         .with_help("a resource cannot use its own attributes, or those of a resource that depends on it"),
                 ));
             }
@@ -624,7 +663,7 @@ impl<'m, 's> Evaluator<'m, 's> {
         self.items[index] = ItemState::InProgress;
         self.building.insert(index, ItemOutput::default());
         let module = self.module;
-        let saved_file = std::mem::replace(&mut self.file, module.file);
+        let saved_file = std::mem::replace(&mut self.file, module.items[index].file);
         let result = self.exec_items(
             std::slice::from_ref(&module.items[index]),
             &Env::new(),
@@ -696,7 +735,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                             )
                             .map_help("write the body as `{ ... }`, or compute it with `= expr` returning an object"));
                     }
-                    let body = match self.resource_schema(&r.ty) {
+                    let body = match self.types.resource_type(self.file, &r.ty) {
                         Some(ty) => {
                             let root = match &key {
                                 Some(k) => format!("{}[{k:?}]", r.name.name),
@@ -706,7 +745,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                                 root: Root::Name(&root),
                                 span: r.body.span,
                                 expr: Some(&r.body),
-                                declared: (self.module.file, r.ty.span),
+                                declared: (self.file, r.ty.span),
                             };
                             self.conform(body, &ty, &origin)?
                         }
@@ -828,22 +867,17 @@ impl<'m, 's> Evaluator<'m, 's> {
     fn conform_let(&mut self, v: Value, d: &LetDecl) -> R<Value> {
         match &d.ty {
             Some(t) => {
-                let ty = self.types.resolve_shared(t);
+                let ty = self.types.resolve_shared(self.file, t);
                 let origin = Origin {
                     root: Root::Name(&d.name.name),
                     span: d.value.span,
                     expr: Some(&d.value),
-                    declared: (self.module.file, t.span),
+                    declared: (self.file, t.span),
                 };
                 self.conform(v, &ty, &origin)
             }
             None => Ok(v),
         }
-    }
-
-    /// The schema a resource's type names, when it names one of the program's schemas.
-    fn resource_schema(&self, ty: &TypePath) -> Option<Ty> {
-        self.types.table().resource_schema(&ty.text)
     }
 
     fn note_stored(&mut self, v: &Value) {
@@ -862,7 +896,7 @@ impl<'m, 's> Evaluator<'m, 's> {
         }
         self.slots[g] = Slot::InProgress;
         self.computing.push(g);
-        let saved_file = std::mem::replace(&mut self.file, self.module.file);
+        let saved_file = std::mem::replace(&mut self.file, self.defs[g].file);
         let result = self.compute_global(g, span);
         self.file = saved_file;
         self.computing.pop();
@@ -889,7 +923,7 @@ impl<'m, 's> Evaluator<'m, 's> {
             format!("`{}` depends on itself", self.defs[g].name),
         )
         .at(self.file, span, "used here while it is being computed")
-        .also(self.module.file, def_span, "defined here");
+        .also(self.defs[g].file, def_span, "defined here");
         if chain.len() > 2 {
             d = d.with_note(format!("the cycle: {}", chain.join(" -> ")));
         }
@@ -913,7 +947,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                 let given = self.params.contains_key(&*p.name.name);
                 let v = match &p.ty {
                     Some(t) => {
-                        let ty = self.types.resolve_shared(t);
+                        let ty = self.types.resolve_shared(self.file, t);
                         // A value from outside points at the parameter; a default at itself.
                         let span = match (&p.default, given) {
                             (Some(d), false) => d.span,
@@ -923,7 +957,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                             root: Root::Name(&p.name.name),
                             span,
                             expr: p.default.as_ref().filter(|_| !given),
-                            declared: (self.module.file, t.span),
+                            declared: (self.file, t.span),
                         };
                         self.conform(v, &ty, &origin).map_err(|mut d| {
                             if given {
@@ -957,9 +991,9 @@ impl<'m, 's> Evaluator<'m, 's> {
             GlobalKind::Type => Err(self
                 .error(codes::TYPE_MISMATCH, "a type is not a value", span)
                 .map_help("types describe values; use them after `:` in a `let`, `param`, field or function")),
-            GlobalKind::Import => Err(self
-                .error(codes::UNSUPPORTED, "imported modules cannot be used yet", span)
-                .map_help("imports parse, but this version evaluates single-file programs only")),
+            GlobalKind::Import(_) => Err(self
+                .error(codes::MODULE_NOT_VALUE, format!("`{}` is a module, not a value", self.defs[g].name), span)
+                .map_help(format!("use what it declares: `{}.<name>`", self.defs[g].name))),
             GlobalKind::Resource { keyed, items } => {
                 let keyed = *keyed;
                 let items = items.clone();
@@ -995,7 +1029,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                             format!("resource `{name}` is used before it is declared, in its own block"),
                         )
                         .at(self.file, span, "used here")
-                        .also(self.module.file, def_span, "declared here")
+                        .also(self.defs[g].file, def_span, "declared here")
                         .with_help("a resource can use resources declared before it in the same block, or in other items"),
                     )),
                     None => Err(Box::new(
@@ -1004,7 +1038,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                             format!("resource `{name}` was not declared in this evaluation"),
                         )
                         .at(self.file, span, "used here")
-                        .also(self.module.file, def_span, "declared under a condition here")
+                        .also(self.defs[g].file, def_span, "declared under a condition here")
                         .with_help("the condition around the resource did not hold; check it before using the resource"),
                     )),
                 }
@@ -1014,14 +1048,20 @@ impl<'m, 's> Evaluator<'m, 's> {
 
     /// A parameter's value: the one given (read by the declared type), else the default.
     fn param(&mut self, p: &'m Param) -> R<Value> {
-        match self.params.get(&*p.name.name) {
+        // Values from outside set the parameters of the program, not of the modules it imports.
+        let given = if self.unit() == 0 {
+            self.params.get(&*p.name.name)
+        } else {
+            None
+        };
+        match given {
             Some(ParamValue::Value(v)) => Ok(v.clone()),
             Some(ParamValue::Text(text)) => {
                 let text = text.clone();
                 // The declared type; without one, the type of a literal default (so that
                 // `param replicas = 3` reads `--param replicas=5` as an Int).
                 let ty: Ty = match (&p.ty, &p.default) {
-                    (Some(t), _) => (*self.types.resolve_shared(t)).clone(),
+                    (Some(t), _) => (*self.types.resolve_shared(self.file, t)).clone(),
                     (
                         None,
                         Some(Expr {
@@ -1040,7 +1080,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                                 p.name.name
                             ),
                         )
-                        .at(self.module.file, p.name.span, "parameter declared here")
+                        .at(self.file, p.name.span, "parameter declared here")
                         .with_help(format!(
                             "pass a value of type {ty}: `--param {}=...`, `--params FILE` or {}{}",
                             p.name.name,
@@ -1057,11 +1097,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                         codes::INVALID_PARAM,
                         format!("parameter `{}` has no value", p.name.name),
                     )
-                    .at(
-                        self.module.file,
-                        p.name.span,
-                        "declared here without a default",
-                    )
+                    .at(self.file, p.name.span, "declared here without a default")
                     .with_help(format!(
                         "pass one with `--param {}=VALUE`, or give the parameter a default",
                         p.name.name
@@ -1189,11 +1225,64 @@ impl<'m, 's> Evaluator<'m, 's> {
         }
     }
 
+    /// The module `target` names, when it is an import alias not hidden by a local name.
+    fn module_member(&self, target: &Expr, env: &Env) -> Option<UnitId> {
+        let ExprKind::Var(alias) = &target.kind else {
+            return None;
+        };
+        let &g = self.names[self.unit()].get(alias)?;
+        match self.defs[g].kind {
+            GlobalKind::Import(unit) if env.lookup(alias).is_none() => Some(unit),
+            _ => None,
+        }
+    }
+
+    /// `alias.name`: a definition of an imported module.
+    fn member(&mut self, unit: UnitId, name: &Ident) -> R<Value> {
+        let module = &self.program.units[unit].name;
+        if crate::modules::is_private(&name.name) {
+            return Err(self
+                .error(
+                    codes::PRIVATE_NAME,
+                    format!("`{}` is private to module `{module}`", name.name),
+                    name.span,
+                )
+                .map_help("names starting with `_` are private to their module; use what the module exports"));
+        }
+        match self.names[unit].get(&name.name) {
+            Some(&g) if !matches!(self.defs[g].kind, GlobalKind::Import(_)) => {
+                self.global(g, name.span)
+            }
+            _ => {
+                let exported: Vec<&str> = self.names[unit]
+                    .iter()
+                    .filter(|(n, g)| {
+                        !crate::modules::is_private(n)
+                            && !matches!(self.defs[**g].kind, GlobalKind::Import(_))
+                    })
+                    .map(|(n, _)| &**n)
+                    .collect();
+                let mut d = Diagnostic::error(
+                    codes::UNKNOWN_MEMBER,
+                    format!("module `{module}` has no `{}`", name.name),
+                )
+                .at(self.file, name.span, "not declared by the module");
+                d = match did_you_mean(&name.name, exported.iter().copied()) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help(
+                        "a module exports its `let`s, `fn`s, `param`s, `type`s and `schema`s",
+                    ),
+                };
+                Err(Box::new(d))
+            }
+        }
+    }
+
     fn lookup(&mut self, name: &Name, span: Span, env: &Env) -> R<Value> {
         if let Some(v) = env.lookup(name) {
             return Ok(v.clone());
         }
-        if let Some(&g) = self.names.get(name) {
+        if let Some(&g) = self.names[self.unit()].get(name) {
             return self.global(g, span);
         }
         if let Some(b) = builtins::lookup(name) {
@@ -1209,7 +1298,7 @@ impl<'m, 's> Evaluator<'m, 's> {
         let candidates = locals
             .iter()
             .map(|n| &**n)
-            .chain(self.names.keys().map(|n| &**n))
+            .chain(self.names[self.unit()].keys().map(|n| &**n))
             .chain(BUILTINS.iter().map(|b| b.name))
             .filter(|n| !busy.contains(n));
         let mut d = Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{name}`")).at(
@@ -1249,6 +1338,9 @@ impl<'m, 's> Evaluator<'m, 's> {
                 name,
                 optional,
             } => {
+                if let Some(unit) = self.module_member(target, env) {
+                    return self.member(unit, name).map(Some);
+                }
                 let Some(t) = self.chain(target, env, lenient)? else {
                     return Ok(None);
                 };
@@ -1528,7 +1620,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                 for (i, (p, v)) in def.params.iter().zip(args).enumerate() {
                     let v = match &p.ty {
                         Some(t) => {
-                            let ty = self.types.resolve_shared(t);
+                            let ty = self.types.resolve_shared(def.file, t);
                             let origin = Origin {
                                 root: Root::Name(&p.name.name),
                                 span: site.arg(i),
@@ -1546,7 +1638,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                 let result = self.eval(&def.body, &scope);
                 let result = match (&def.ret, result) {
                     (Some(t), Ok(v)) => {
-                        let ty = self.types.resolve_shared(t);
+                        let ty = self.types.resolve_shared(def.file, t);
                         let name = def.name.as_ref().map_or("fn", |n| &*n.name);
                         let origin = Origin {
                             root: Root::Result(name),
@@ -2052,21 +2144,6 @@ fn key_mentions(path: &[Key], name: &str) -> bool {
 }
 
 /// A short span that names an item: its key, name or header, for secondary labels.
-fn item_head(item: &Item) -> Span {
-    match &item.kind {
-        ItemKind::Field(f) => match (f.path.first(), f.path.last()) {
-            (Some(a), Some(b)) => a.span.to(b.span),
-            _ => item.span,
-        },
-        ItemKind::Resource(r) => r.name.span.to(r.ty.span),
-        ItemKind::For(f) => Span::new(item.span.start as usize, f.iter.span.end as usize),
-        ItemKind::If(i) => Span::new(item.span.start as usize, i.cond.span.end as usize),
-        ItemKind::Let(d) => d.name.span,
-        ItemKind::Param(p) => p.name.span,
-        _ => item.span,
-    }
-}
-
 /// The path to a function inside a value, if it holds one (`Some(vec![])` for the value itself).
 fn find_function(v: &Value) -> Option<Vec<String>> {
     stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || find_function_inner(v))

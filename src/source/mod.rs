@@ -40,6 +40,15 @@ impl SourceMap {
         id
     }
 
+    /// How many files there are.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }
@@ -72,6 +81,27 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 pub trait Loader {
     /// Reads the file at `path`.
     fn load(&self, path: &Path) -> std::io::Result<String>;
+
+    /// Whether `path` is a file that [`Loader::load`] can read.
+    fn is_file(&self, path: &Path) -> bool {
+        self.load(path).is_ok()
+    }
+
+    /// Whether `path` is a folder (a package).
+    fn is_dir(&self, _path: &Path) -> bool {
+        false
+    }
+
+    /// The entries of a folder, sorted (for packages, and suggestions for a missing import).
+    fn list(&self, _dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        Ok(Vec::new())
+    }
+
+    /// The path with symbolic links resolved, where the source has them; the path itself
+    /// otherwise. Imports are checked against the project root after this.
+    fn canonicalize(&self, path: &Path) -> PathBuf {
+        path.to_path_buf()
+    }
 }
 
 /// Reads from the file system.
@@ -81,6 +111,26 @@ pub struct FsLoader;
 impl Loader for FsLoader {
     fn load(&self, path: &Path) -> std::io::Result<String> {
         std::fs::read_to_string(path)
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+
+    fn list(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let mut entries = std::fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<Vec<_>>>()?;
+        entries.sort();
+        Ok(entries)
+    }
+
+    fn canonicalize(&self, path: &Path) -> PathBuf {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
     }
 }
 
@@ -96,13 +146,40 @@ impl MemoryLoader {
     }
 
     pub fn insert(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> &mut Self {
-        self.files.insert(path.into(), text.into());
+        self.files.insert(normalize(&path.into()), text.into());
         self
     }
 }
 
 impl Loader for MemoryLoader {
+    fn is_dir(&self, path: &Path) -> bool {
+        let path = normalize(path);
+        self.files
+            .keys()
+            .any(|f| normalize(f).starts_with(&path) && normalize(f) != path)
+    }
+
+    fn list(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let dir = normalize(dir);
+        let mut out: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter_map(|f| {
+                let f = normalize(f);
+                let rest = f.strip_prefix(&dir).ok()?;
+                let first = rest.components().next()?;
+                Some(dir.join(first))
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     fn load(&self, path: &Path) -> std::io::Result<String> {
+        if let Some(text) = self.files.get(&normalize(path)) {
+            return Ok(text.clone());
+        }
         self.files.get(path).cloned().ok_or_else(|| {
             std::io::Error::new(
                 std::io::ErrorKind::NotFound,
@@ -110,4 +187,25 @@ impl Loader for MemoryLoader {
             )
         })
     }
+}
+
+/// `path` with `.` and `a/..` removed, without touching the file system (`./lib/../net.cairn`
+/// is `net.cairn`). A `..` that climbs above the start of a relative path is kept.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            c => out.push(c),
+        }
+    }
+    out.iter().collect()
 }

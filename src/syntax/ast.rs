@@ -82,6 +82,8 @@ pub struct Doc {
 
 #[derive(Clone, Debug)]
 pub struct Item {
+    /// The file the item is written in (a module can span the files of a package folder).
+    pub file: FileId,
     pub doc: Option<Doc>,
     pub kind: ItemKind,
     pub span: Span,
@@ -465,4 +467,21 @@ pub enum EntryKind {
         otherwise: Option<Vec<Entry>>,
     },
     Let(LetDecl),
+}
+
+/// The part of an item that names it, for labels: a field's key path, a resource's id and
+/// type, a `let`'s name, a block's head.
+pub fn item_head(item: &Item) -> Span {
+    match &item.kind {
+        ItemKind::Field(f) => match (f.path.first(), f.path.last()) {
+            (Some(a), Some(b)) => a.span.to(b.span),
+            _ => item.span,
+        },
+        ItemKind::Resource(r) => r.name.span.to(r.ty.span),
+        ItemKind::For(f) => Span::new(item.span.start as usize, f.iter.span.end as usize),
+        ItemKind::If(i) => Span::new(item.span.start as usize, i.cond.span.end as usize),
+        ItemKind::Let(d) => d.name.span,
+        ItemKind::Param(p) => p.name.span,
+        _ => item.span,
+    }
 }

@@ -145,6 +145,7 @@ impl<'c> Lowerer<'c> {
         let span = self.span(&pair);
         if !self.enter(span) {
             return Item {
+                file: self.file,
                 doc: None,
                 kind: ItemKind::Error,
                 span,
@@ -170,7 +171,12 @@ impl<'c> Lowerer<'c> {
             Some(p) => self.item_kind(p),
             None => ItemKind::Error,
         };
-        Item { doc, kind, span }
+        Item {
+            file: self.file,
+            doc,
+            kind,
+            span,
+        }
     }
 
     /// An item inside a top-level `for` or `if` block, where declarations that name things for
@@ -403,6 +409,7 @@ impl<'c> Lowerer<'c> {
                     let span = self.span(&p);
                     let kind = self.if_item(p);
                     otherwise = Some(vec![Item {
+                        file: self.file,
                         doc: None,
                         kind,
                         span,

@@ -101,6 +101,7 @@ fn parse_file(file: FileId, src: &str) -> Parse {
                     .find(|&s| s > pos && s >= err_line)
                     .unwrap_or(src.len());
                 items.push(Item {
+                    file,
                     doc: None,
                     kind: ItemKind::Error,
                     span: Span::new(pos, resume),

@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 
 use super::{FieldTy, NumRange, Refinement, SchemaTy, Ty, TypeTable};
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
+use crate::modules::{Program, UnitId};
 use crate::source::FileId;
 use crate::syntax::ast::*;
 use crate::value::Value;
@@ -18,28 +19,44 @@ pub const BUILTIN_TYPES: &[&str] = &[
 ];
 
 struct Resolver<'m> {
+    program: &'m Program,
+    /// The file of the type being resolved (its unit decides what names mean).
     file: FileId,
-    aliases: FxHashMap<Name, &'m TypeAlias>,
-    schemas: FxHashMap<Name, &'m Schema>,
+    /// Aliases and schemas of every module, by qualified name, with their files.
+    aliases: FxHashMap<Name, (&'m TypeAlias, FileId)>,
+    schemas: FxHashMap<Name, (&'m Schema, FileId)>,
     table: TypeTable,
     /// Aliases being resolved (to find cycles).
     resolving: Vec<Name>,
     diagnostics: Vec<Diagnostic>,
 }
 
-/// The types of a module: its table of schemas and aliases, and a resolver for the type
+/// The types of a program: its table of schemas and aliases, and a resolver for the type
 /// expressions written elsewhere (on `let`, `param`, functions), cached by position.
+///
+/// Names are qualified by module: the entry's schemas keep their names (`Service`), an
+/// imported module's get its qualifier (`k8s.Deployment`), so one table holds them all.
 pub struct Types<'m> {
     r: Resolver<'m>,
-    cache: FxHashMap<(u32, u32), Arc<Ty>>,
+    cache: FxHashMap<(FileId, u32, u32), Arc<Ty>>,
+}
+
+/// The name a module's type has in the table of the whole program.
+pub fn qualified(program: &Program, unit: UnitId, name: &Name) -> Name {
+    match program.units.get(unit) {
+        Some(u) if !u.qualifier.is_empty() => Name::from(format!("{}.{name}", u.qualifier)),
+        _ => name.clone(),
+    }
 }
 
 impl<'m> Types<'m> {
-    /// Builds the table of a module's schemas and aliases, resolving every field type. Problems
+    /// Builds the table of a program's schemas and aliases, resolving every field type. Problems
     /// (unknown types, bad refinements, cycles) are kept as diagnostics; the table still holds
     /// everything that resolved, with `Any` in place of what did not.
-    pub fn new(module: &'m Module) -> Types<'m> {
+    pub fn new(program: &'m Program) -> Types<'m> {
+        let module = &program.module;
         let mut r = Resolver {
+            program,
             file: module.file,
             aliases: FxHashMap::default(),
             schemas: FxHashMap::default(),
@@ -48,25 +65,30 @@ impl<'m> Types<'m> {
             diagnostics: Vec::new(),
         };
         for item in &module.items {
+            let unit = program.unit_of(item.file);
             match &item.kind {
                 ItemKind::Type(a) => {
-                    r.aliases.insert(a.name.name.clone(), a);
+                    r.aliases
+                        .insert(qualified(program, unit, &a.name.name), (a, item.file));
                 }
                 ItemKind::Schema(s) => {
-                    r.schemas.insert(s.name.name.clone(), s);
-                    r.table.order.push(s.name.name.clone());
+                    let q = qualified(program, unit, &s.name.name);
+                    r.schemas.insert(q.clone(), (s, item.file));
+                    r.table.order.push(q);
                 }
                 _ => {}
             }
         }
         for item in &module.items {
+            let unit = program.unit_of(item.file);
+            r.file = item.file;
             match &item.kind {
                 ItemKind::Type(a) => {
-                    r.alias(&a.name.name);
+                    r.alias(&qualified(program, unit, &a.name.name));
                 }
                 ItemKind::Schema(s) => {
                     let docs = item.doc.as_ref().map(|d| d.text.clone());
-                    r.schema(s, docs, &mut Vec::new());
+                    r.schema(s, item.file, docs, &mut Vec::new());
                 }
                 _ => {}
             }
@@ -81,20 +103,53 @@ impl<'m> Types<'m> {
         &self.r.table
     }
 
-    /// Resolves a type expression (once; later calls return the cached type).
-    pub fn resolve(&mut self, t: &TypeExpr) -> Ty {
-        (*self.resolve_shared(t)).clone()
+    /// Resolves a type expression written in `file` (once; later calls return the cached
+    /// type).
+    pub fn resolve(&mut self, file: FileId, t: &TypeExpr) -> Ty {
+        (*self.resolve_shared(file, t)).clone()
     }
 
     /// Like [`Types::resolve`], sharing the cached type (no copy: for hot paths).
-    pub fn resolve_shared(&mut self, t: &TypeExpr) -> Arc<Ty> {
-        let key = (t.span.start, t.span.end);
+    pub fn resolve_shared(&mut self, file: FileId, t: &TypeExpr) -> Arc<Ty> {
+        let key = (file, t.span.start, t.span.end);
         if let Some(ty) = self.cache.get(&key) {
             return ty.clone();
         }
+        self.r.file = file;
         let ty = Arc::new(self.r.resolve(t));
         self.cache.insert(key, ty.clone());
         ty
+    }
+
+    /// The schema type a resource type written in `file` names: a schema of the program or of
+    /// an imported module (or an alias of one). `None` for a provider's type whose prefix is not
+    /// an import (`exec.Command`), which is not checked; an unknown name under an import alias
+    /// is reported.
+    pub fn resource_type(&mut self, file: FileId, path: &TypePath) -> Option<Ty> {
+        let unit = self.r.program.unit_of(file);
+        if path.segments.len() > 1
+            && self
+                .r
+                .program
+                .import(unit, &path.segments[0].name)
+                .is_none()
+        {
+            return None;
+        }
+        if path.segments.len() == 1 {
+            let name = qualified(self.r.program, unit, &path.segments[0].name);
+            return self.r.table.resource_schema(&name);
+        }
+        self.r.file = file;
+        match self.r.named(path) {
+            t @ Ty::Schema(_) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The qualified name a schema or alias has when written as `path` in `file`.
+    pub fn lookup(&self, file: FileId, path: &TypePath) -> Option<Name> {
+        self.r.lookup_in(file, path).ok()
     }
 
     /// The diagnostics found so far (each reported once).
@@ -108,30 +163,118 @@ impl<'m> Resolver<'m> {
         if let Some(t) = self.table.aliases.get(name) {
             return t.clone();
         }
-        let Some(alias) = self.aliases.get(name).copied() else {
+        let Some((alias, file)) = self.aliases.get(name).copied() else {
             return Ty::Any;
         };
         if self.resolving.contains(name) {
             self.diagnostics.push(
                 Diagnostic::error(codes::TYPE_CYCLE, format!("type `{name}` is defined by itself"))
-                    .at(self.file, alias.name.span, "this alias refers back to itself")
+                    .at(file, alias.name.span, "this alias refers back to itself")
                     .with_help("an alias must end in a type that does not use it; use a schema for recursive data"),
             );
             self.table.aliases.insert(name.clone(), Ty::Any);
             return Ty::Any;
         }
         self.resolving.push(name.clone());
+        let saved = std::mem::replace(&mut self.file, file);
         let t = self.resolve(&alias.ty);
+        self.file = saved;
         self.resolving.pop();
         self.table.aliases.insert(name.clone(), t.clone());
         t
     }
 
-    fn schema(&mut self, s: &'m Schema, doc: Option<String>, visiting: &mut Vec<Name>) {
-        if self.table.schemas.contains_key(&s.name.name) {
+    /// The qualified name of the schema or alias `path` names in `file`: in its own module, or
+    /// `alias.Name` in an imported one. `Err` says why not: `None` for unknown, `Some(why)` for
+    /// a name that exists but may not be used (private).
+    fn lookup_in(&self, file: FileId, path: &TypePath) -> Result<Name, Option<String>> {
+        let unit = self.program.unit_of(file);
+        let (unit, name) = match path.segments.as_slice() {
+            [one] => (unit, &one.name),
+            [first, rest @ ..] if !rest.is_empty() => {
+                let Some(target) = self.program.import(unit, &first.name) else {
+                    return Err(None);
+                };
+                let joined: Vec<&str> = rest.iter().map(|i| &*i.name).collect();
+                let name = Name::from(joined.join("."));
+                if crate::modules::is_private(&name) {
+                    return Err(Some(format!(
+                        "`{name}` is private to module `{}`",
+                        self.program.units[target].name
+                    )));
+                }
+                let q = qualified(self.program, target, &name);
+                return if self.schemas.contains_key(&q) || self.aliases.contains_key(&q) {
+                    Ok(q)
+                } else {
+                    Err(None)
+                };
+            }
+            _ => return Err(None),
+        };
+        let q = qualified(self.program, unit, name);
+        if self.schemas.contains_key(&q) || self.aliases.contains_key(&q) {
+            Ok(q)
+        } else {
+            Err(None)
+        }
+    }
+
+    /// The names a type path in `file` could have meant (for suggestions): the module's own
+    /// types, or those of the module its prefix imports.
+    fn candidates(&self, file: FileId, path: &TypePath) -> Vec<String> {
+        let unit = self.program.unit_of(file);
+        let (target, prefix) = match path.segments.as_slice() {
+            [first, _, ..] => match self.program.import(unit, &first.name) {
+                Some(t) => (t, format!("{}.", first.name)),
+                None => return Vec::new(),
+            },
+            _ => (unit, String::new()),
+        };
+        let q = &self.program.units[target].qualifier;
+        let strip = |k: &Name| -> Option<String> {
+            let local = if q.is_empty() {
+                (!k.contains('.')).then(|| k.to_string())
+            } else {
+                k.strip_prefix(&**q)?.strip_prefix('.').map(str::to_string)
+            }?;
+            (!crate::modules::is_private(&local) || prefix.is_empty())
+                .then(|| format!("{prefix}{local}"))
+        };
+        let mut out: Vec<String> = self
+            .schemas
+            .keys()
+            .chain(self.aliases.keys())
+            .filter_map(strip)
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn schema(
+        &mut self,
+        s: &'m Schema,
+        file: FileId,
+        doc: Option<String>,
+        visiting: &mut Vec<Name>,
+    ) {
+        let qname = qualified(self.program, self.program.unit_of(file), &s.name.name);
+        if self.table.schemas.contains_key(&qname) {
             return;
         }
-        if visiting.contains(&s.name.name) {
+        let saved = std::mem::replace(&mut self.file, file);
+        self.schema_inner(s, qname, doc, visiting);
+        self.file = saved;
+    }
+
+    fn schema_inner(
+        &mut self,
+        s: &'m Schema,
+        qname: Name,
+        doc: Option<String>,
+        visiting: &mut Vec<Name>,
+    ) {
+        if visiting.contains(&qname) {
             self.diagnostics.push(
                 Diagnostic::error(
                     codes::TYPE_CYCLE,
@@ -142,15 +285,17 @@ impl<'m> Resolver<'m> {
             );
             return;
         }
-        visiting.push(s.name.name.clone());
+        visiting.push(qname.clone());
         let mut fields: Vec<FieldTy> = Vec::new();
         let mut checks = Vec::new();
         let mut extends = Vec::new();
         for parent in &s.extends {
-            let name = Arc::from(parent.text.as_ref());
+            let name = self
+                .lookup_in(self.file, parent)
+                .unwrap_or_else(|_| Arc::from(parent.text.as_ref()));
             match self.schemas.get(&name).copied() {
-                Some(p) => {
-                    self.schema(p, None, visiting);
+                Some((p, pfile)) => {
+                    self.schema(p, pfile, None, visiting);
                     if let Some(resolved) = self.table.schemas.get(&name).cloned() {
                         for f in &resolved.fields {
                             match fields.iter_mut().find(|x| x.name == f.name) {
@@ -184,11 +329,11 @@ impl<'m> Resolver<'m> {
                         parent.span,
                         "extended here",
                     );
-                    let others = self
-                        .schemas
-                        .keys()
-                        .filter(|k| **k != s.name.name)
-                        .map(|k| &**k);
+                    let others = self.candidates(self.file, parent);
+                    let others = others
+                        .iter()
+                        .filter(|k| **k != *s.name.name)
+                        .map(|k| k.as_str());
                     d = match did_you_mean(&parent.text, others) {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
                         None => d.with_help("a schema can only extend another schema"),
@@ -232,9 +377,9 @@ impl<'m> Resolver<'m> {
         }
         visiting.pop();
         self.table.schemas.insert(
-            s.name.name.clone(),
+            qname.clone(),
             Arc::new(SchemaTy {
-                name: s.name.name.clone(),
+                name: qname,
                 doc,
                 file: self.file,
                 span: s.name.span,
@@ -316,23 +461,49 @@ impl<'m> Resolver<'m> {
                 "Object" => return Ty::Map(Box::new(Ty::Any)),
                 _ => {}
             }
-            if self.schemas.contains_key(name) || self.table.schemas.contains_key(name) {
-                return Ty::Schema(name.clone());
-            }
-            if self.aliases.contains_key(name) || self.table.aliases.contains_key(name) {
-                return self.alias(name);
-            }
         }
-        let candidates: Vec<&str> = BUILTIN_TYPES
-            .iter()
-            .copied()
-            .chain(self.schemas.keys().map(|k| &**k))
-            .chain(self.aliases.keys().map(|k| &**k))
-            .chain(self.table.schemas.keys().map(|k| &**k))
-            .chain(self.table.aliases.keys().map(|k| &**k))
-            .collect();
+        match self.lookup_in(self.file, path) {
+            Ok(q) => {
+                if self.schemas.contains_key(&q) {
+                    return Ty::Schema(q);
+                }
+                return self.alias(&q);
+            }
+            Err(Some(why)) => {
+                self.diagnostics.push(
+                    Diagnostic::error(codes::PRIVATE_NAME, why)
+                        .at(self.file, path.span, "private")
+                        .with_help("names starting with `_` are private to their module; use what the module exports"),
+                );
+                return Ty::Any;
+            }
+            Err(None) => {}
+        }
+        let in_module = path.segments.len() > 1
+            && self
+                .program
+                .import(self.program.unit_of(self.file), &path.segments[0].name)
+                .is_some();
+        let owned = self.candidates(self.file, path);
+        let candidates: Vec<&str> = if in_module {
+            owned.iter().map(String::as_str).collect()
+        } else {
+            BUILTIN_TYPES
+                .iter()
+                .copied()
+                .chain(owned.iter().map(String::as_str))
+                .collect()
+        };
         let mut d = Diagnostic::error(codes::UNKNOWN_TYPE, format!("unknown type `{}`", path.text))
-            .at(self.file, path.span, "not a type of this program");
+            .at(
+                self.file,
+                path.span,
+                if in_module {
+                    "not a type of that module"
+                } else {
+                    "not a type of this program"
+                },
+            );
         let synonym = match path.text.to_lowercase().as_str() {
             "integer" | "int" | "i64" | "long" | "number" => Some("Int"),
             "float" | "double" | "f64" | "decimal" => Some("Float"),
@@ -350,9 +521,7 @@ impl<'m> Resolver<'m> {
             (Some(s), _) if s != &*path.text => d.with_help(format!("did you mean `{s}`?")),
             (_, Some(s)) => d.with_help(format!("did you mean `{s}`?")),
             _ => {
-                let mut known: Vec<&str> = BUILTIN_TYPES.to_vec();
-                known.extend(self.schemas.keys().map(|k| &**k));
-                known.extend(self.aliases.keys().map(|k| &**k));
+                let known = candidates.clone();
                 d.with_help(format!(
                     "declare it with `type` or `schema`; the known types are {}",
                     known.join(", ")

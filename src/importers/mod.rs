@@ -1,0 +1,113 @@
+//! Importers: other formats turned into readable Cairn source.
+//!
+//! - [`schema`]: JSON Schema, OpenAPI (v2 `definitions`, v3 `components.schemas`) and
+//!   Kubernetes CustomResourceDefinitions into `schema` and `type` declarations
+//!   (`cairn import jsonschema` / `cairn import openapi`; it generates `std.k8s`).
+//! - [`yaml`]: YAML documents into a program that exports the same data
+//!   (`cairn import yaml`), typed with `std.k8s` where the kind is known.
+//!
+//! Both write text; the helpers here spell keys, names and strings the way the grammar reads
+//! them back.
+
+/// Words the grammar reserves: they cannot name a `let`, a schema or a resource.
+pub const KEYWORDS: &[&str] = &[
+    "import", "as", "param", "let", "fn", "type", "schema", "extends", "check", "resource", "for",
+    "in", "if", "else", "true", "false", "null",
+];
+
+/// Whether `s` can be written as an identifier (a name of a let, schema, type or resource).
+pub fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !KEYWORDS.contains(&s)
+}
+
+/// Whether `s` can be written unquoted as an object key or schema field name (keywords and
+/// `-` are allowed there).
+pub fn is_bare_key(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// `s` as an object key or field name: bare when it can be, a string literal otherwise.
+pub fn key(s: &str) -> String {
+    if is_bare_key(s) {
+        s.to_string()
+    } else {
+        string_lit(s)
+    }
+}
+
+/// `s` as a one-line string literal, escaped so that it reads back as exactly `s`
+/// (`"`, `\`, `${` and control characters are escaped).
+pub fn string_lit(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A name made from arbitrary text: letters, digits and `_`, not starting with a digit, not
+/// a keyword (`my-app.v2` → `my_app_v2`, `2fa` → `_2fa`, `if` → `if_`).
+pub fn ident_from(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    if KEYWORDS.contains(&out.as_str()) {
+        out.push('_');
+    }
+    out
+}
+
+/// Writes `text` as `///` doc comment lines indented by `indent`.
+pub fn doc_comment(out: &mut String, indent: &str, text: &str) {
+    for line in text.trim().lines() {
+        let line = line.trim_end();
+        out.push_str(indent);
+        if line.is_empty() {
+            out.push_str("///\n");
+        } else {
+            out.push_str("/// ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spelling() {
+        assert_eq!(key("app"), "app");
+        assert_eq!(key("runs-on"), "runs-on");
+        assert_eq!(key("app.kubernetes.io/name"), "\"app.kubernetes.io/name\"");
+        assert_eq!(key("$ref"), "\"$ref\"");
+        assert_eq!(string_lit("a\"b\\c${d}$e\n"), "\"a\\\"b\\\\c\\${d}$e\\n\"");
+        assert_eq!(ident_from("my-app.v2"), "my_app_v2");
+        assert_eq!(ident_from("2fa"), "_2fa");
+        assert_eq!(ident_from("if"), "if_");
+        assert!(is_ident("web_1") && !is_ident("for") && !is_ident("a-b"));
+    }
+}
