@@ -287,6 +287,12 @@ impl Engine {
         &self.sources
     }
 
+    /// The source map, to add text held in memory (then [`Engine::program`] or
+    /// [`Engine::evaluate`] it by its id).
+    pub fn sources_mut(&mut self) -> &mut SourceMap {
+        &mut self.sources
+    }
+
     /// Loads a file into the source map.
     pub fn load(&mut self, path: &Path) -> Result<FileId, Box<Diagnostic>> {
         match self.loader.load(path) {
@@ -300,16 +306,73 @@ impl Engine {
 
     /// Evaluates the program at `path`: a file, or a package folder (all its `.cairn` files).
     pub fn evaluate_file(&mut self, path: impl AsRef<Path>) -> Outcome {
-        let path = path.as_ref();
+        self.evaluate_path(path.as_ref(), None)
+    }
+
+    /// Like [`Engine::evaluate_file`], handing each resource to `sink` as
+    /// [`Engine::evaluate_streaming`] does.
+    pub fn evaluate_file_streaming(
+        &mut self,
+        path: impl AsRef<Path>,
+        sink: &mut dyn FnMut(&ResourceInstance),
+    ) -> Outcome {
+        self.evaluate_path(path.as_ref(), Some(sink))
+    }
+
+    fn evaluate_path(
+        &mut self,
+        path: &Path,
+        sink: Option<&mut dyn FnMut(&ResourceInstance)>,
+    ) -> Outcome {
+        let (program, problems) = self.load_program(path);
+        self.run_program(program, problems, sink)
+    }
+
+    /// Loads the program at `path` (a file or a package folder) with every module it imports.
+    pub fn load_program(&mut self, path: &Path) -> (Program, Vec<Diagnostic>) {
         if self.loader.is_dir(path) {
-            let (program, problems) =
-                modules::link(&*self.loader, &mut self.sources, modules::Entry::Path(path));
-            return self.run_program(program, problems, None);
+            return modules::link(&*self.loader, &mut self.sources, modules::Entry::Path(path));
         }
         match self.load(path) {
-            Ok(file) => self.evaluate(file),
-            Err(d) => Outcome::failed(vec![*d], None),
+            Ok(file) => self.program(file),
+            Err(d) => {
+                let empty = syntax::ast::Module {
+                    file: FileId::default(),
+                    items: Vec::new(),
+                    comments: Vec::new(),
+                };
+                (Program::single(empty), vec![*d])
+            }
         }
+    }
+
+    /// The reference documentation (Markdown) of a module: `std.<name>` for the standard
+    /// library, or the path of a file or package folder (`cairn doc`).
+    pub fn document(&mut self, target: &str) -> Result<String, Vec<Diagnostic>> {
+        let is_std = target.starts_with("std.") && !self.loader.is_file(Path::new(target));
+        let (program, problems) = if is_std {
+            let file = self
+                .sources
+                .add("<doc>", format!("import {target} as module\n"));
+            self.program(file)
+        } else {
+            self.load_program(Path::new(target))
+        };
+        if problems.iter().any(Diagnostic::is_error) {
+            return Err(problems);
+        }
+        let unit = if is_std {
+            program.import(0, "module").unwrap_or(0)
+        } else {
+            0
+        };
+        Ok(crate::doc::module_markdown(
+            &program,
+            unit,
+            &self.sources,
+            target,
+            1,
+        ))
     }
 
     /// Loads the program whose entry is `file`, with every module it imports.

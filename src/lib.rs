@@ -18,6 +18,7 @@
 
 pub mod check;
 pub mod diagnostics;
+pub mod doc;
 mod engine;
 pub mod eval;
 pub mod export;

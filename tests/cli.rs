@@ -428,3 +428,161 @@ fn eval_expressions_can_read_resources() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o), "- db.internal\n- a\n");
 }
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("cairn-cli-{}", std::process::id()))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("list")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+        .collect();
+    names.sort();
+    names
+}
+
+const MANIFESTS: &str = r#"
+param with_job: Bool = true
+resource web: k8s.Deployment { apiVersion: "apps/v1", kind: "Deployment", metadata.name: "web" }
+resource ns: k8s.Namespace { apiVersion: "v1", kind: "Namespace", metadata.name: "shop" }
+resource svc: k8s.Service { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "shop" } }
+if with_job {
+  resource job: k8s.Job { apiVersion: "batch/v1", kind: "Job", metadata.name: "migrate" }
+}
+resource notes: doc.Note { text: "not a Kubernetes object" }
+"#;
+
+#[test]
+fn export_to_a_folder_writes_one_file_per_object_in_apply_order() {
+    let f = temp_file("manifests.cairn", MANIFESTS);
+    let dir = temp_dir("rendered");
+    let out = format!("{}/", dir.display());
+    let o = cairn(&["export", f.to_str().unwrap_or_default(), "-o", &out]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        listing(&dir),
+        [
+            "01-namespace-shop.yaml",
+            "02-service-shop-web.yaml",
+            "03-deployment-web.yaml",
+            "04-job-migrate.yaml",
+            "05-notes.yaml"
+        ]
+    );
+    let svc = std::fs::read_to_string(dir.join("02-service-shop-web.yaml")).unwrap_or_default();
+    assert_eq!(
+        svc,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: shop\n"
+    );
+    // A file the user put there stays; a file of the earlier export that is not written again
+    // goes.
+    std::fs::write(dir.join("README.md"), "mine").unwrap_or_default();
+    let o = cairn(&[
+        "export",
+        f.to_str().unwrap_or_default(),
+        "-o",
+        &out,
+        "--param",
+        "with_job=false",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        listing(&dir),
+        [
+            "01-namespace-shop.yaml",
+            "02-service-shop-web.yaml",
+            "03-deployment-web.yaml",
+            "04-notes.yaml",
+            "README.md"
+        ]
+    );
+    // The stream has the same order.
+    let o = cairn(&["export", f.to_str().unwrap_or_default()]);
+    let text = stdout(&o);
+    let kinds: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("kind:") || l.starts_with("text:"))
+        .map(|l| l.trim_start_matches("kind: ").trim_start_matches("text: "))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Namespace",
+            "Service",
+            "Deployment",
+            "Job",
+            "not a Kubernetes object"
+        ]
+    );
+}
+
+#[test]
+fn a_folder_is_a_program() {
+    let dir = temp_dir("package");
+    std::fs::write(
+        dir.join("a.cairn"),
+        "let base = 8000\nport: base + offset\n",
+    )
+    .unwrap_or_default();
+    std::fs::write(dir.join("b.cairn"), "let offset = 80\nhost: \"web\"\n").unwrap_or_default();
+    let o = cairn(&["export", dir.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "port: 8080\nhost: web\n");
+}
+
+#[test]
+fn doc_renders_a_module_from_its_doc_comments() {
+    let o = cairn(&["doc", "std.lists"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("# std.lists\n\nFunctions over lists"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fn chunks(xs: List, size: Int(1..)) -> [List]"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("_take"),
+        "private names are left out:\n{text}"
+    );
+
+    let f = temp_file(
+        "documented.cairn",
+        "//! Shared settings.\n\n/// A port.\ntype Port = Int(1..=65535)\n/// The default.\nlet port: Port = 80\n",
+    );
+    let o = cairn(&["doc", f.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("Shared settings."), "{text}");
+    assert!(
+        text.contains("type Port = Int(1..=65535)\n```\n\nA port."),
+        "{text}"
+    );
+
+    let o = cairn(&["doc", "std.nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0140"), "{}", stderr(&o));
+}
+
+#[test]
+fn import_reports_bad_input() {
+    let f = temp_file("bad.yaml", "a: [1, 2\n");
+    let o = cairn(&["import", "yaml", f.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0401"), "{}", stderr(&o));
+    let f = temp_file(
+        "bad.json",
+        "{\"definitions\": {\"A\": {\"$ref\": \"#/definitions/B\"}}}",
+    );
+    let o = cairn(&["import", "jsonschema", f.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0401"), "{}", stderr(&o));
+}

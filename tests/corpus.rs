@@ -170,6 +170,7 @@ const TESTED_ELSEWHERE: &[(&str, &str)] = &[
     ("E0300", "embed::host_type_mismatch_is_a_diagnostic"),
     ("E0301", "cli::missing_file_is_a_diagnostic"),
     ("E0400", "cli::malformed_param_is_a_diagnostic"),
+    ("E0401", "cli::import_reports_bad_input"),
     (
         "E9999",
         "cli: a crash exits 2 (only reachable through a bug)",

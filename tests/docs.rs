@@ -61,12 +61,30 @@ fn examples(file: &str) -> Vec<Example> {
 
 fn check_examples(file: &str) -> usize {
     let list = examples(file);
+    // Blocks marked ```cairn file=PATH are the files of a project the other examples of the
+    // page can import; they are not run on their own.
+    let mut files = cairn::MemoryLoader::new();
     for ex in &list {
-        let mut engine = Engine::new();
+        if let Some(path) = ex
+            .info
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("file="))
+        {
+            files.insert(path, ex.code.clone());
+        }
+    }
+    for ex in &list {
+        if ex.info.contains("file=") {
+            continue;
+        }
+        let mut engine = Engine::with_loader(files.clone());
         for (k, v) in header_params(&ex.code) {
             engine.param_text(k, v);
         }
-        let out = engine.evaluate_str(&format!("{}:{}", ex.file, ex.line), &ex.code);
+        let out = engine.evaluate_str(
+            &format!("{}-{}.cairn", ex.file.replace('/', "-"), ex.line),
+            &ex.code,
+        );
         let where_ = format!("{} line {}", ex.file, ex.line);
         if ex.info.contains("error") {
             assert!(

@@ -19,4 +19,5 @@ mod embed;
 mod examples;
 mod robustness;
 mod roundtrip;
+mod stdlib;
 mod types;

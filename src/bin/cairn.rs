@@ -47,11 +47,15 @@ struct Cli {
 enum Command {
     /// Evaluate a program and write its output as YAML or JSON.
     ///
-    /// A program that declares resources exports one document per resource, in declaration
-    /// order (a YAML stream with `---` before every document, or a JSON array, however many
-    /// resources there are); a program without resources exports its module document (its
-    /// top-level fields). `--document` exports the module
-    /// document even when there are resources.
+    /// A program that declares resources exports one document per resource (a YAML stream with
+    /// `---` before every document, or a JSON array, however many resources there are);
+    /// a program without resources exports its module document (its top-level fields).
+    /// `--document` exports the module document even when there are resources.
+    ///
+    /// Kubernetes objects come in the order `kubectl apply` needs (namespaces, accounts and
+    /// roles, config, services, storage, workloads, webhooks last), in declaration order within
+    /// a kind; other documents follow in declaration order. `-o DIR/` writes one file per
+    /// document (`01-namespace-shop.yaml`, ...).
     Export(ExportArgs),
     /// Evaluate a program, or one expression in its scope, and print the value.
     Eval(EvalArgs),
@@ -63,6 +67,71 @@ enum Command {
     /// under `$defs`; naming a schema makes the document validate that schema, for editors and
     /// validators of hand-written YAML.
     Schema(SchemaArgs),
+    /// Print the reference documentation of a module, from its doc comments, as Markdown.
+    ///
+    /// TARGET is a file, a package folder, or a module of the standard library (`std.k8s`,
+    /// `std.lists`, `std.strings`). The module's own description is the `//!` comment at the
+    /// top of its files; private names (starting with `_`) are left out.
+    Doc(DocArgs),
+    /// Turn YAML, JSON Schema or OpenAPI into Cairn source.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Args)]
+struct DocArgs {
+    /// A file, a package folder, or `std.<module>`.
+    target: String,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Turn YAML documents into a Cairn program that exports the same data.
+    ///
+    /// Kubernetes objects of a kind std.k8s knows become typed resources
+    /// (`resource web_deployment: k8s.Deployment { ... }`, without `apiVersion` and `kind`,
+    /// which the schema fills in); an object that does not fit its type, or of another kind,
+    /// becomes an untyped `k8s.Object`. A single document that is not a Kubernetes object
+    /// becomes the module document. Several files are read in order, as one stream.
+    ///
+    /// Example: cairn import yaml manifests/*.yaml -o main.cairn
+    Yaml(ImportYamlArgs),
+    /// Turn the schemas of an OpenAPI document (v2 `definitions`, v3 `components.schemas`) into
+    /// Cairn `schema` and `type` declarations, with their descriptions as doc comments.
+    ///
+    /// Kubernetes kinds (`x-kubernetes-group-version-kind`) get `apiVersion` and `kind` filled
+    /// in by default. std.k8s is generated this way (see stdlib/k8s/README.md).
+    Openapi(ImportSchemaArgs),
+    /// Turn a JSON Schema (with `$defs` or `definitions`), or a Kubernetes
+    /// CustomResourceDefinition (YAML or JSON), into Cairn `schema` and `type` declarations.
+    ///
+    /// Example: cairn import jsonschema crontab-crd.yaml -o crontab.cairn
+    Jsonschema(ImportSchemaArgs),
+}
+
+#[derive(Args)]
+struct ImportYamlArgs {
+    /// YAML files (multi-document streams too).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Write the program to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ImportSchemaArgs {
+    /// The document (JSON or YAML).
+    file: PathBuf,
+    /// Only these definitions and what they use (full names, as in the document); repeatable.
+    #[arg(long = "root", value_name = "NAME")]
+    roots: Vec<String>,
+    /// Write the declarations to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -93,7 +162,7 @@ enum TextOrJson {
 
 #[derive(Args)]
 struct Common {
-    /// The Cairn file to evaluate.
+    /// The program: a Cairn file, or a package folder (all its `.cairn` files).
     file: PathBuf,
 
     /// Set a parameter: `--param env=prod`. The text is read according to the parameter's
@@ -118,7 +187,10 @@ struct ExportArgs {
     format: FormatArg,
 
     /// Write to this file instead of standard output (creating missing folders). Nothing is
-    /// written when there are errors, and the file is replaced atomically.
+    /// written when there are errors, and the file is replaced atomically. A folder (an
+    /// existing one, or a path ending in `/`) gets one file per resource, named by position,
+    /// kind and name; files of an earlier export there (`NN-*.yaml`) that this run does not
+    /// write are removed.
     #[arg(long, short = 'o', value_name = "PATH")]
     output: Option<PathBuf>,
 
@@ -384,12 +456,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Export(args) => {
             let mut engine = engine_for(&args.common)?;
-            let file = engine
-                .load(&args.common.file)
-                .map_err(|d| Failure::User(vec![*d], engine.sources().clone()))?;
             let format: Format = args.format.into();
+            let output = args.output.as_deref();
+            let to_dir = output.is_some_and(|o| {
+                o.is_dir()
+                    || o.as_os_str()
+                        .to_string_lossy()
+                        .ends_with(std::path::MAIN_SEPARATOR)
+                    || o.as_os_str().to_string_lossy().ends_with('/')
+            });
             if args.document {
-                let out = engine.evaluate(file);
+                let out = engine.evaluate_file(&args.common.file);
                 if out.has_errors() {
                     return Err(Failure::User(out.diagnostics, engine.sources().clone()));
                 }
@@ -397,12 +474,26 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             // Resources are written as they are evaluated (the output is kept, not the value
             // tree), and only printed when the whole program evaluated without errors.
-            let mut stream = export::StreamWriter::new(format);
-            let out = engine.evaluate_streaming(file, &mut |r| stream.push(&r.body));
+            let mut stream = if to_dir {
+                export::StreamWriter::for_files(format)
+            } else {
+                export::StreamWriter::new(format)
+            };
+            let out = engine.evaluate_file_streaming(&args.common.file, &mut |r| {
+                stream.push(&r.body, &r.address())
+            });
             if out.has_errors() {
                 return Err(Failure::User(out.diagnostics, engine.sources().clone()));
             }
             if !out.declares_resources {
+                if to_dir {
+                    let d = Diagnostic::error(
+                        codes::INVALID_ARGS,
+                        "the program declares no resources, so there are no documents to write to a folder",
+                    )
+                    .with_help("give a file name to `-o` to write the module document");
+                    return Err(Failure::User(vec![d], engine.sources().clone()));
+                }
                 return write_documents(&[&out.document], format, args.output.as_deref(), &engine);
             }
             if let Some(e) = stream.error.take() {
@@ -414,11 +505,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     engine.sources().clone(),
                 ));
             }
-            let text = stream.finish();
-            let result = emit(|w| w.write_all(text.as_bytes()), args.output.as_deref());
+            if let Some(dir) = output.filter(|_| to_dir) {
+                return write_folder(dir, stream.files());
+            }
+            let result = emit(|w| stream.write_to(w), args.output.as_deref());
             // The process ends next: releasing what is left piece by piece only costs time.
             std::mem::forget(out);
-            std::mem::forget(text);
+            std::mem::forget(stream);
             result
         }
         Command::Params(args) => {
@@ -457,6 +550,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             emit(|w| w.write_all(text.as_bytes()), None)
         }
+        Command::Doc(args) => {
+            let mut engine = Engine::new();
+            let text = engine
+                .document(&args.target)
+                .map_err(|d| Failure::User(d, engine.sources().clone()))?;
+            emit(
+                |w| w.write_all(format!("{text}\n").as_bytes()),
+                args.output.as_deref(),
+            )
+        }
+        Command::Import(cmd) => import(cmd),
         Command::Eval(args) => {
             let mut engine = engine_for(&args.common)?;
             let value = match &args.expr {
@@ -486,6 +590,91 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 )
             })?;
             emit(|w| w.write_all(text.as_bytes()), None)
+        }
+    }
+}
+
+/// Writes one file per document into `dir` (each atomically), then removes the files of an
+/// earlier export that this one did not write.
+fn write_folder(dir: &Path, files: Vec<(String, String)>) -> Result<(), Failure> {
+    let io_err = |what: String| {
+        Failure::User(
+            vec![
+                Diagnostic::error(codes::IO, what).with_help("check the path and its permissions"),
+            ],
+            SourceMap::new(),
+        )
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| io_err(format!("cannot create {}: {e}", dir.display())))?;
+    let written: std::collections::BTreeSet<String> =
+        files.iter().map(|(n, _)| n.clone()).collect();
+    for (name, text) in &files {
+        emit(|w| w.write_all(text.as_bytes()), Some(&dir.join(name)))?;
+    }
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| io_err(format!("cannot list {}: {e}", dir.display())))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if export::is_export_file_name(&name) && !written.contains(&name) {
+            std::fs::remove_file(entry.path())
+                .map_err(|e| io_err(format!("cannot remove {}: {e}", entry.path().display())))?;
+        }
+    }
+    Ok(())
+}
+
+fn import(cmd: ImportCommand) -> Result<(), Failure> {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|e| {
+            Failure::User(
+                vec![
+                    Diagnostic::error(codes::IO, format!("cannot read {}: {e}", path.display()))
+                        .with_help("check the path and its permissions"),
+                ],
+                SourceMap::new(),
+            )
+        })
+    };
+    let failed = |what: String, help: &str| {
+        Failure::User(
+            vec![Diagnostic::error(codes::IMPORT_FAILED, what).with_help(help.to_string())],
+            SourceMap::new(),
+        )
+    };
+    match cmd {
+        ImportCommand::Yaml(args) => {
+            let mut texts = Vec::new();
+            for f in &args.files {
+                texts.push((f.display().to_string(), read(f)?));
+            }
+            let source = cairn::importers::yaml_program(&texts).map_err(|e| {
+                failed(
+                    e,
+                    "the input must be valid YAML; tags (`!Ref`) are not supported",
+                )
+            })?;
+            emit(|w| w.write_all(source.as_bytes()), args.output.as_deref())
+        }
+        ImportCommand::Openapi(args) | ImportCommand::Jsonschema(args) => {
+            let text = read(&args.file)?;
+            let opts = cairn::importers::schema::Options {
+                roots: args.roots.clone(),
+                header: Some(format!(
+                    "Generated by `cairn import` from {}; edit the source, not this file.",
+                    args.file.display()
+                )),
+            };
+            let generated = cairn::importers::schema::generate(&text, &opts).map_err(|e| {
+                failed(
+                    format!("cannot import {}: {e}", args.file.display()),
+                    "give a JSON Schema, an OpenAPI document or a CustomResourceDefinition",
+                )
+            })?;
+            emit(
+                |w| w.write_all(generated.source.as_bytes()),
+                args.output.as_deref(),
+            )
         }
     }
 }

@@ -122,6 +122,8 @@ codes! {
         "A source file could not be read.";
     INVALID_ARGS = "E0400", "invalid command-line arguments",
         "An argument to the `cairn` command is malformed.";
+    IMPORT_FAILED = "E0401", "cannot import",
+        "`cairn import` could not read its input: YAML that does not parse (or uses tags such as `!Ref`), or a document that is not a JSON Schema, an OpenAPI document or a CustomResourceDefinition. The message says where.";
     INTERNAL = "E9999", "internal error",
         "Cairn itself failed. This is a bug; please report it with the input that caused it.";
 }

@@ -400,7 +400,6 @@ impl<'m, 's> Evaluator<'m, 's> {
         }
         // Defaults, each once the defaults it mentions are known; a default sees the other
         // fields (absent optional ones as null).
-        let filled = pending.len() > 1;
         while !pending.is_empty() {
             let ready = pending.iter().position(|f| {
                 !pending.iter().any(|other| {
@@ -439,10 +438,10 @@ impl<'m, 's> Evaluator<'m, 's> {
                 .insert(field.name.clone(), c);
         }
         let result = match out {
-            // Defaults were computed in the order they need; they are written in the schema's
-            // order, after the fields given.
-            Some(o) if filled => Value::object(order_defaults(o, obj, schema)),
-            Some(o) => Value::object(o),
+            // Defaults were computed in the order they need; each is written right before the
+            // first given field declared after it in the schema (at the end if none is), so
+            // the fields given keep their order and `apiVersion` and `kind` come first.
+            Some(o) => Value::object(order_defaults(o, obj, schema)),
             None => v.clone(),
         };
         self.run_checks(result, schema)
@@ -491,18 +490,38 @@ impl<'m, 's> Evaluator<'m, 's> {
 /// An object with the given fields first (in the given order), then the filled-in defaults in
 /// the schema's order.
 fn order_defaults(all: Object, given: &Object, schema: &SchemaTy) -> Object {
+    let index = |k: &str| schema.fields.iter().position(|f| &*f.name == k);
+    let given_list: Vec<(&Name, usize)> = all
+        .iter()
+        .filter(|(k, _)| given.contains_key(k))
+        .map(|(k, _)| (k, index(k).unwrap_or(usize::MAX)))
+        .collect();
+    // Each default goes right before the first given field declared after it in the schema.
+    let mut before: Vec<Vec<&Name>> = vec![Vec::new(); given_list.len() + 1];
+    for (i, f) in schema.fields.iter().enumerate() {
+        if given.contains_key(&f.name) || !all.contains_key(&f.name) {
+            continue;
+        }
+        let at = given_list
+            .iter()
+            .position(|(_, j)| *j > i)
+            .unwrap_or(given_list.len());
+        before[at].push(&f.name);
+    }
     let mut out = Object::with_capacity(all.len());
-    for (k, v) in all.iter() {
-        if given.contains_key(k) {
+    let mut put = |k: &Name| {
+        if let Some(v) = all.get(k) {
             out.insert(k.clone(), v.clone());
         }
-    }
-    for f in &schema.fields {
-        if !given.contains_key(&f.name)
-            && let Some(v) = all.get(&f.name)
-        {
-            out.insert(f.name.clone(), v.clone());
+    };
+    for (i, (k, _)) in given_list.iter().enumerate() {
+        for d in &before[i] {
+            put(d);
         }
+        put(k);
+    }
+    for d in &before[given_list.len()] {
+        put(d);
     }
     out
 }

@@ -1,9 +1,14 @@
 //! Export: evaluated values to YAML or JSON text.
 //!
 //! Which value `cairn export` writes follows one rule (see docs/language.md, "Export"): a
-//! program that declares resources exports one document per resource, in declaration order;
-//! a program without resources exports its module document. `--document` asks for the module
-//! document either way.
+//! program that declares resources exports one document per resource; a program without
+//! resources exports its module document. `--document` asks for the module document either way.
+//!
+//! Resources come out in a stable order that `kubectl apply` can take as it is: Kubernetes
+//! objects by kind (namespaces first, then what others need: accounts, roles, config, services,
+//! storage, workloads; webhooks last — the order kustomize and Helm use), and in declaration
+//! order within a kind; documents that are not Kubernetes objects follow, in declaration order
+//! ([`order`]).
 //!
 //! Output is deterministic: keys keep declaration order, floats use the shortest form that
 //! reads back as the same number, and nothing depends on hashing or the clock.
@@ -41,10 +46,134 @@ pub fn select<'a>(
     selection: Selection,
 ) -> Vec<&'a Value> {
     if selection == Selection::Auto && declares_resources {
-        resources.iter().map(|r| &r.body).collect()
+        let bodies: Vec<&Value> = resources.iter().map(|r| &r.body).collect();
+        order(&bodies).into_iter().map(|i| bodies[i]).collect()
     } else {
         vec![document]
     }
+}
+
+/// Kubernetes kinds in the order they are applied (others come between `PodDisruptionBudget`
+/// and the webhook configurations).
+pub const KIND_ORDER: &[&str] = &[
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+
+/// Kinds applied last: admission webhooks would otherwise intercept the objects they guard
+/// before those exist.
+const KIND_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// A Kubernetes object's `kind`: the document is an object with string `apiVersion` and `kind`.
+pub fn kubernetes_kind(doc: &Value) -> Option<&str> {
+    let o = doc.as_object()?;
+    match (o.get("apiVersion"), o.get("kind")) {
+        (Some(Value::Str(_)), Some(Value::Str(k))) => Some(k),
+        _ => None,
+    }
+}
+
+/// Where a document goes in the export order (lower first).
+pub fn rank(doc: &Value) -> usize {
+    match kubernetes_kind(doc) {
+        Some(k) => match KIND_ORDER.iter().position(|x| *x == k) {
+            Some(i) => i,
+            None => match KIND_LAST.iter().position(|x| *x == k) {
+                Some(i) => KIND_ORDER.len() + 1 + i,
+                None => KIND_ORDER.len(),
+            },
+        },
+        None => KIND_ORDER.len() + 1 + KIND_LAST.len(),
+    }
+}
+
+/// The export order of resource documents: by [`rank`], in declaration order within a rank.
+pub fn order(docs: &[&Value]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..docs.len()).collect();
+    idx.sort_by_key(|&i| rank(docs[i]));
+    idx
+}
+
+/// A file name for a document written to a folder (`export -o DIR`): its position, then the
+/// kind and name of a Kubernetes object (`03-deployment-web.yaml`), or `label` for other
+/// documents; only lower-case letters, digits, `.`, `-` and `_`.
+pub fn file_name(
+    position: usize,
+    width: usize,
+    doc: &Value,
+    label: &str,
+    format: Format,
+) -> String {
+    let clean = |s: &str| -> String {
+        let mut out = String::new();
+        for c in s.chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                out.push(c);
+            } else if !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        out.trim_matches('-').to_string()
+    };
+    let meta = doc
+        .as_object()
+        .and_then(|o| o.get("metadata"))
+        .and_then(Value::as_object);
+    let field = |k: &str| match meta.and_then(|m| m.get(k)) {
+        Some(Value::Str(s)) => Some(s.to_string()),
+        _ => None,
+    };
+    let stem = match kubernetes_kind(doc) {
+        Some(kind) => {
+            let mut parts = vec![clean(kind)];
+            if let Some(ns) = field("namespace") {
+                parts.push(clean(&ns));
+            }
+            parts.push(clean(&field("name").unwrap_or_else(|| label.to_string())));
+            parts.join("-")
+        }
+        None => clean(label),
+    };
+    let ext = match format {
+        Format::Yaml => "yaml",
+        Format::Json => "json",
+    };
+    format!("{position:0width$}-{stem}.{ext}")
+}
+
+/// Whether a file name has the shape [`file_name`] gives (`NN-….yaml` / `.json`): such files in
+/// an output folder are ones an earlier export wrote.
+pub fn is_export_file_name(name: &str) -> bool {
+    let Some((digits, rest)) = name.split_once('-') else {
+        return false;
+    };
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !rest.is_empty()
+        && (rest.ends_with(".yaml") || rest.ends_with(".json"))
 }
 
 /// Renders documents: one document alone as a single YAML document or JSON value; several as
@@ -154,12 +283,19 @@ pub fn write_to(
     Ok(())
 }
 
-/// Builds an export one document at a time, as [`render_stream`] writes the same documents:
-/// for streaming evaluation, where each resource is written (and its value released) as soon
-/// as it is known.
+/// Builds an export one document at a time, as [`render_stream`] writes the same documents
+/// (in [`order`]): for streaming evaluation, where each resource is rendered (and its value
+/// released) as soon as it is known. Documents are rendered into one buffer per [`rank`], so
+/// they are in export order without sorting or copying.
 pub struct StreamWriter {
     format: Format,
-    out: String,
+    /// One file per document (`export -o DIR/`) rather than one stream.
+    files: bool,
+    /// The rendered documents by rank (a stream), or all of them (files).
+    buckets: Vec<String>,
+    /// In files mode, each document: its rank, where its text is in `buckets[0]`, and its
+    /// file name stem.
+    docs: Vec<(usize, std::ops::Range<usize>, String)>,
     count: usize,
     keys: yaml::KeyCache,
     /// The first document that could not be written.
@@ -167,35 +303,59 @@ pub struct StreamWriter {
 }
 
 impl StreamWriter {
+    /// A writer of one stream (a YAML stream, a JSON array).
     pub fn new(format: Format) -> StreamWriter {
         StreamWriter {
             format,
-            out: String::new(),
+            files: false,
+            buckets: vec![String::new(); KIND_ORDER.len() + KIND_LAST.len() + 2],
+            docs: Vec::new(),
             count: 0,
             keys: yaml::KeyCache::default(),
             error: None,
         }
     }
 
-    /// Appends one document.
-    pub fn push(&mut self, doc: &Value) {
+    /// A writer of one file per document (see [`StreamWriter::files`]).
+    pub fn for_files(format: Format) -> StreamWriter {
+        StreamWriter {
+            files: true,
+            ..StreamWriter::new(format)
+        }
+    }
+
+    /// Appends one document; `label` names its file (in files mode) when it is not a
+    /// Kubernetes object (the resource's address, say).
+    pub fn push(&mut self, doc: &Value, label: &str) {
         if self.error.is_some() {
             return;
         }
+        let r = rank(doc);
+        let out = &mut self.buckets[if self.files { 0 } else { r }];
+        let start = out.len();
         let result = match self.format {
             Format::Yaml => {
-                self.out.push_str("---\n");
-                yaml::write_document(&mut self.out, doc, &mut self.keys)
+                if !self.files {
+                    out.push_str("---\n");
+                }
+                yaml::write_document(out, doc, &mut self.keys)
             }
-            Format::Json => {
-                self.out
-                    .push_str(if self.count == 0 { "[\n  " } else { ",\n  " });
-                check(&[doc], Format::Json)
-                    .and_then(|()| json::write(&mut self.out, doc, Some(2), 1))
-            }
+            Format::Json => check(&[doc], Format::Json).and_then(|()| {
+                if !self.files {
+                    out.push_str(",\n  ");
+                }
+                json::write(out, doc, Some(2), if self.files { 0 } else { 1 })
+            }),
         };
         if let Err(e) = result {
             self.error = Some(e);
+        }
+        if self.files {
+            let end = out.len();
+            let name = file_name(0, 1, doc, label, self.format);
+            let stem = name.split_once('-').map_or(name.as_str(), |(_, s)| s);
+            let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s).to_string();
+            self.docs.push((r, start..end, stem));
         }
         self.count += 1;
     }
@@ -204,16 +364,62 @@ impl StreamWriter {
         self.count
     }
 
-    /// The whole output; [`render_stream`] produces the same for the same documents.
-    pub fn finish(mut self) -> String {
-        match (self.format, self.count) {
-            (Format::Json, 0) => "[]\n".to_string(),
-            (Format::Json, _) => {
-                self.out.push_str("\n]\n");
-                self.out
+    /// Writes the whole output; [`render_stream`] produces the same for the same documents.
+    pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let parts = self.buckets.iter().filter(|b| !b.is_empty());
+        match self.format {
+            Format::Yaml => {
+                for b in parts {
+                    w.write_all(b.as_bytes())?;
+                }
             }
-            (Format::Yaml, _) => self.out,
+            Format::Json if self.count == 0 => w.write_all(b"[]\n")?,
+            Format::Json => {
+                w.write_all(b"[")?;
+                for (i, b) in parts.enumerate() {
+                    // Every document starts with `,`: the first of all does not need it.
+                    w.write_all(if i == 0 {
+                        &b.as_bytes()[1..]
+                    } else {
+                        b.as_bytes()
+                    })?;
+                }
+                w.write_all(b"\n]\n")?;
+            }
         }
+        Ok(())
+    }
+
+    /// The whole output as text.
+    pub fn finish(self) -> String {
+        let mut out = Vec::with_capacity(self.buckets.iter().map(String::len).sum::<usize>() + 8);
+        // Writing to a Vec cannot fail.
+        let _ = self.write_to(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// The documents as files of their own, in export order: (file name, text). Names are
+    /// numbered from 1 (`01-namespace-shop.yaml`); see [`file_name`].
+    pub fn files(mut self) -> Vec<(String, String)> {
+        self.docs.sort_by_key(|d| d.0);
+        let width = self.docs.len().to_string().len().max(2);
+        let ext = match self.format {
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+        };
+        let json = self.format == Format::Json;
+        let text = &self.buckets[0];
+        self.docs
+            .iter()
+            .enumerate()
+            .map(|(i, (_, range, stem))| {
+                let mut t = text[range.clone()].to_string();
+                if json {
+                    t.push('\n');
+                }
+                (format!("{:0width$}-{stem}.{ext}", i + 1), t)
+            })
+            .collect()
     }
 }
 

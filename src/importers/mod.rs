@@ -9,6 +9,9 @@
 //! Both write text; the helpers here spell keys, names and strings the way the grammar reads
 //! them back.
 
+pub mod schema;
+pub mod yaml;
+
 /// Words the grammar reserves: they cannot name a `let`, a schema or a resource.
 pub const KEYWORDS: &[&str] = &[
     "import", "as", "param", "let", "fn", "type", "schema", "extends", "check", "resource", "for",
@@ -92,6 +95,102 @@ pub fn doc_comment(out: &mut String, indent: &str, text: &str) {
             out.push('\n');
         }
     }
+}
+
+/// The Kubernetes kinds std.k8s types: (apiVersion, kind) → schema name, read from the
+/// schemas' literal `apiVersion` and `kind` fields.
+pub fn k8s_kinds() -> std::collections::BTreeMap<(String, String), String> {
+    use crate::types::Ty;
+    use crate::value::Value;
+    let mut engine = crate::Engine::with_loader(crate::MemoryLoader::new());
+    let file = engine
+        .sources_mut()
+        .add("<k8s kinds>", "import std.k8s as k8s\n");
+    let (program, _) = engine.program(file);
+    let types = crate::types::Types::new(&program);
+    let mut out = std::collections::BTreeMap::new();
+    let Some(unit) = program.import(0, "k8s") else {
+        return out;
+    };
+    let prefix = format!("{}.", program.units[unit].qualifier);
+    for (name, schema) in &types.table().schemas {
+        let Some(local) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let lit = |field: &str| match schema.field(field).map(|f| &f.ty) {
+            Some(Ty::Lit(Value::Str(s))) => Some(s.to_string()),
+            Some(Ty::Union(m)) => m.iter().find_map(|t| match t {
+                Ty::Lit(Value::Str(s)) => Some(s.to_string()),
+                _ => None,
+            }),
+            _ => None,
+        };
+        if let (Some(api), Some(kind)) = (lit("apiVersion"), lit("kind")) {
+            out.insert((api, kind), local.to_string());
+        }
+    }
+    out
+}
+
+/// `cairn import yaml`: YAML texts (name, text) to a Cairn program that exports the same data.
+/// Kubernetes objects of a kind std.k8s knows are typed; the program is evaluated, and any
+/// object that does not fit its type (a field the pinned Kubernetes version does not have, say)
+/// is written untyped instead, so the result always evaluates.
+pub fn yaml_program(inputs: &[(String, String)]) -> Result<String, String> {
+    let inputs: Vec<yaml::Input<'_>> = inputs
+        .iter()
+        .map(|(name, text)| yaml::Input { name, text })
+        .collect();
+    let mut opts = yaml::Options {
+        k8s_kinds: k8s_kinds(),
+        ..Default::default()
+    };
+    for _ in 0..3 {
+        let imported = yaml::import(&inputs, &opts)?;
+        let mut engine = crate::Engine::with_loader(crate::MemoryLoader::new());
+        let out = engine.evaluate_str("import.cairn", &imported.source);
+        if !out.has_errors() {
+            return Ok(imported.source);
+        }
+        // Which resources failed: the n-th resource item is the n-th document.
+        let parsed = crate::syntax::parse(crate::source::FileId(0), &imported.source);
+        let resources: Vec<crate::syntax::ast::Span> = parsed
+            .module
+            .items
+            .iter()
+            .filter(|i| matches!(i.kind, crate::syntax::ast::ItemKind::Resource(_)))
+            .map(|i| i.span)
+            .collect();
+        let file = out.file;
+        let mut found = false;
+        for d in out.diagnostics.iter().filter(|d| d.is_error()) {
+            let Some(l) = d.primary().filter(|l| Some(l.file) == file) else {
+                continue;
+            };
+            if let Some(i) = resources
+                .iter()
+                .position(|s| s.start <= l.span.start && l.span.start < s.end)
+                && opts.untyped.insert(i)
+            {
+                found = true;
+            }
+        }
+        if !found {
+            let first = out
+                .diagnostics
+                .iter()
+                .find(|d| d.is_error())
+                .map(|d| crate::diagnostics::render::plain(d, engine.sources()))
+                .unwrap_or_default();
+            return Err(format!(
+                "the generated program does not evaluate (a bug in the importer):\n{first}"
+            ));
+        }
+    }
+    Err(
+        "the generated program does not evaluate after leaving the failing documents untyped"
+            .into(),
+    )
 }
 
 #[cfg(test)]

@@ -16,6 +16,16 @@ pub struct StdModule {
 /// Every module of the standard library.
 pub const MODULES: &[StdModule] = &[
     StdModule {
+        name: "k8s",
+        files: &[
+            (
+                "helpers.cairn",
+                include_str!("../../stdlib/k8s/helpers.cairn"),
+            ),
+            ("types.cairn", include_str!("../../stdlib/k8s/types.cairn")),
+        ],
+    },
+    StdModule {
         name: "lists",
         files: &[("lists.cairn", include_str!("../../stdlib/lists.cairn"))],
     },
