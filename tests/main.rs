@@ -17,6 +17,7 @@ mod corpus;
 mod docs;
 mod embed;
 mod examples;
+mod import;
 mod robustness;
 mod roundtrip;
 mod stdlib;

@@ -116,6 +116,7 @@ pub fn generate(text: &str, opts: &Options) -> Result<Generated, String> {
         def_decl: HashMap::new(),
         queue: VecDeque::new(),
         object_defs: HashMap::new(),
+        uses_k8s: false,
     };
     if opts.roots.is_empty() {
         for i in 0..found.defs.len() {
@@ -234,6 +235,9 @@ struct Def<'a> {
     fixed: Option<String>,
     /// The Kubernetes (apiVersion, kind) pairs it is the schema of.
     gvk: Vec<(String, String)>,
+    /// A custom resource's schema (from a CRD): Kubernetes adds `metadata` to it, typed by
+    /// std.k8s.
+    crd: bool,
 }
 
 /// The definitions of a document.
@@ -340,6 +344,7 @@ fn definitions(docs: &[Json]) -> Result<Found<'_>, String> {
                 schema,
                 fixed: None,
                 gvk: group_version_kinds(schema),
+                crd: false,
             });
         }
     }
@@ -358,6 +363,7 @@ fn definitions(docs: &[Json]) -> Result<Found<'_>, String> {
             schema: doc,
             fixed: Some(title.map_or_else(|| "Root".to_string(), type_name)),
             gvk: group_version_kinds(doc),
+            crd: false,
         };
         // A definition of the same name keeps it; the root is then known as `#`.
         found.root = found
@@ -427,6 +433,7 @@ fn crd_defs<'a>(crd: &'a Json, found: &mut Found<'a>) -> Result<(), String> {
             schema,
             fixed: Some(fixed),
             gvk: vec![(api_version, kind.to_string())],
+            crd: true,
         });
     }
     Ok(())
@@ -667,6 +674,8 @@ struct Gen<'a, 'f> {
     queue: VecDeque<usize>,
     /// Whether a definition is an object with fields (see [`Gen::is_object_def`]).
     object_defs: HashMap<usize, bool>,
+    /// Whether the output uses std.k8s (a custom resource's `metadata`).
+    uses_k8s: bool,
 }
 
 impl<'a> Gen<'a, '_> {
@@ -733,8 +742,32 @@ impl<'a> Gen<'a, '_> {
         } else {
             Props::default()
         };
+        let crd = def.crd;
         let body = if props.is_object() || !def.gvk.is_empty() {
-            self.schema_body(props, &def.gvk, &at, 0)?
+            let mut body = self.schema_body(props, &def.gvk, &at, 0)?;
+            // A custom resource's schema leaves `metadata` out: the API server adds the
+            // standard object metadata to every kind.
+            if crd
+                && let Body::Schema { fields, .. } = &mut body
+                && !fields.iter().any(|f| f.name == "metadata")
+            {
+                let at = fields.len().min(2);
+                fields.insert(
+                    at,
+                    Field {
+                        name: "metadata".to_string(),
+                        doc: Some(
+                            "Standard object metadata: name, namespace, labels, annotations."
+                                .to_string(),
+                        ),
+                        ty: T::Prim("k8s.ObjectMeta"),
+                        optional: true,
+                        default: None,
+                    },
+                );
+                self.uses_k8s = true;
+            }
+            body
         } else {
             Body::Alias(self.ty(def.schema, &at, 0)?)
         };
@@ -1489,6 +1522,9 @@ impl Gen<'_, '_> {
             }
             out.push('\n');
         }
+        if self.uses_k8s {
+            out.push_str("import std.k8s\n\n");
+        }
         let keep = self.reachable();
         let mut order: Vec<usize> = (0..self.decls.len()).filter(|i| keep[*i]).collect();
         order.sort_by(|a, b| self.decls[*a].name.cmp(&self.decls[*b].name));
@@ -1650,7 +1686,11 @@ mod tests {
             "syntax errors: {:#?}\n{src}",
             parsed.errors
         );
-        let program = crate::modules::Program::single(parsed.module);
+        // Link it, so that `import std.k8s` (custom resources) resolves.
+        let mut engine = crate::Engine::with_loader(crate::MemoryLoader::new());
+        let file = engine.sources_mut().add("generated.cairn", src);
+        let (program, problems) = engine.program(file);
+        assert!(problems.is_empty(), "{problems:#?}");
         let diags = crate::types::Types::new(&program).take_diagnostics();
         let errors: Vec<_> = diags
             .iter()
