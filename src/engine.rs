@@ -457,6 +457,25 @@ impl Engine {
     /// Evaluates `expr` in the scope of the program in `file` (`cairn eval -e`).
     pub fn evaluate_expr(&mut self, file: FileId, expr: &str) -> Result<Value, Vec<Diagnostic>> {
         let (program, problems) = self.program(file);
+        self.evaluate_expr_in(program, problems, expr)
+    }
+
+    /// Like [`Engine::evaluate_expr`], for the program at `path` (a file or a package folder).
+    pub fn evaluate_expr_path(
+        &mut self,
+        path: impl AsRef<Path>,
+        expr: &str,
+    ) -> Result<Value, Vec<Diagnostic>> {
+        let (program, problems) = self.load_program(path.as_ref());
+        self.evaluate_expr_in(program, problems, expr)
+    }
+
+    fn evaluate_expr_in(
+        &mut self,
+        program: Program,
+        problems: Vec<Diagnostic>,
+        expr: &str,
+    ) -> Result<Value, Vec<Diagnostic>> {
         if problems.iter().any(Diagnostic::is_error) {
             return Err(problems);
         }
@@ -474,6 +493,23 @@ impl Engine {
     /// `cairn params`, `cairn schema` and hosts that want to show or validate configuration.
     pub fn describe(&mut self, file: FileId) -> Result<Description, Vec<Diagnostic>> {
         let (program, problems) = self.program(file);
+        self.describe_program(program, problems)
+    }
+
+    /// Like [`Engine::describe`], for the program at `path` (a file or a package folder).
+    pub fn describe_path(
+        &mut self,
+        path: impl AsRef<Path>,
+    ) -> Result<Description, Vec<Diagnostic>> {
+        let (program, problems) = self.load_program(path.as_ref());
+        self.describe_program(program, problems)
+    }
+
+    fn describe_program(
+        &mut self,
+        program: Program,
+        problems: Vec<Diagnostic>,
+    ) -> Result<Description, Vec<Diagnostic>> {
         if problems.iter().any(Diagnostic::is_error) {
             return Err(problems);
         }

@@ -586,3 +586,36 @@ fn import_reports_bad_input() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("E0401"), "{}", stderr(&o));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_cannot_lead_an_import_out_of_the_project() {
+    let base = temp_dir("symlink-escape");
+    let project = base.join("project");
+    std::fs::create_dir_all(&project).unwrap_or_default();
+    std::fs::create_dir_all(base.join("elsewhere")).unwrap_or_default();
+    std::fs::write(
+        base.join("elsewhere/secret.cairn"),
+        "let token = \"s3cr3t\"\n",
+    )
+    .unwrap_or_default();
+    std::fs::write(project.join("cairn.toml"), "[project]\nname = \"p\"\n").unwrap_or_default();
+    let _ = std::os::unix::fs::symlink(base.join("elsewhere"), project.join("lib"));
+    std::fs::write(
+        project.join("main.cairn"),
+        "import \"./lib/secret.cairn\" as s\nx: s.token\n",
+    )
+    .unwrap_or_default();
+    let o = cairn(&[
+        "export",
+        project.join("main.cairn").to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("E0142"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("leads outside the project"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("s3cr3t"));
+}

@@ -18,6 +18,7 @@ mod docs;
 mod embed;
 mod examples;
 mod import;
+mod k8s;
 mod robustness;
 mod roundtrip;
 mod stdlib;

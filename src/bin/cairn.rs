@@ -136,7 +136,7 @@ struct ImportSchemaArgs {
 
 #[derive(Args)]
 struct DescribeArgs {
-    /// The Cairn file.
+    /// The program: a Cairn file, or a package folder.
     file: PathBuf,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = TextOrJson::Text)]
@@ -145,7 +145,7 @@ struct DescribeArgs {
 
 #[derive(Args)]
 struct SchemaArgs {
-    /// The Cairn file.
+    /// The program: a Cairn file, or a package folder.
     file: PathBuf,
     /// Only this schema (with `--json-schema`: the schema the document validates).
     name: Option<String>,
@@ -367,10 +367,7 @@ fn write_documents(
 /// Loads a file and describes what it declares.
 fn describe(file: &Path) -> Result<(Engine, cairn::Description), Failure> {
     let mut engine = Engine::new();
-    let id = engine
-        .load(file)
-        .map_err(|d| Failure::User(vec![*d], SourceMap::new()))?;
-    match engine.describe(id) {
+    match engine.describe_path(file) {
         Ok(d) => Ok((engine, d)),
         Err(diags) => Err(Failure::User(diags, engine.sources().clone())),
     }
@@ -564,14 +561,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Eval(args) => {
             let mut engine = engine_for(&args.common)?;
             let value = match &args.expr {
-                Some(expr) => {
-                    let file = engine
-                        .load(&args.common.file)
-                        .map_err(|d| Failure::User(vec![*d], engine.sources().clone()))?;
-                    engine
-                        .evaluate_expr(file, expr)
-                        .map_err(|d| Failure::User(d, engine.sources().clone()))?
-                }
+                Some(expr) => engine
+                    .evaluate_expr_path(&args.common.file, expr)
+                    .map_err(|d| Failure::User(d, engine.sources().clone()))?,
                 None => {
                     let out = engine.evaluate_file(&args.common.file);
                     if out.has_errors() {

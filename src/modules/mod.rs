@@ -702,3 +702,90 @@ fn shown(p: &Path) -> String {
         p.display().to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryLoader;
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    /// Counts the reads of each file.
+    struct Counting {
+        files: MemoryLoader,
+        reads: RefCell<BTreeMap<PathBuf, usize>>,
+    }
+
+    impl Loader for Counting {
+        fn load(&self, path: &Path) -> std::io::Result<String> {
+            *self
+                .reads
+                .borrow_mut()
+                .entry(path.to_path_buf())
+                .or_default() += 1;
+            self.files.load(path)
+        }
+        fn is_file(&self, path: &Path) -> bool {
+            self.files.is_file(path)
+        }
+        fn is_dir(&self, path: &Path) -> bool {
+            self.files.is_dir(path)
+        }
+        fn list(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+            self.files.list(dir)
+        }
+    }
+
+    #[test]
+    fn each_module_is_read_once_however_often_it_is_imported() {
+        let mut files = MemoryLoader::new();
+        files
+            .insert(
+                "app/main.cairn",
+                "import \"./a.cairn\"\nimport \"./b.cairn\"\nx: a.v + b.v\n",
+            )
+            .insert(
+                "app/a.cairn",
+                "import \"./shared.cairn\"\nlet v = shared.one\n",
+            )
+            .insert(
+                "app/b.cairn",
+                "import \"./shared.cairn\"\nlet v = shared.one + 1\n",
+            )
+            .insert("app/shared.cairn", "let one = 1\n");
+        let loader = Counting {
+            files,
+            reads: RefCell::new(BTreeMap::new()),
+        };
+        let mut sources = SourceMap::new();
+        let (program, problems) = link(
+            &loader,
+            &mut sources,
+            Entry::Path(Path::new("app/main.cairn")),
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(program.units.len(), 4);
+        // `is_file` probes do not read; each source is read exactly once.
+        let reads = loader.reads.borrow();
+        assert_eq!(
+            reads.get(Path::new("app/shared.cairn")),
+            Some(&1),
+            "{reads:?}"
+        );
+        assert!(reads.values().all(|&n| n == 1), "{reads:?}");
+        // `a` and `b` name the same unit for `shared`.
+        let shared_a = program.import(program.import(0, "a").unwrap_or(0), "shared");
+        let shared_b = program.import(program.import(0, "b").unwrap_or(0), "shared");
+        assert!(shared_a.is_some() && shared_a == shared_b);
+    }
+
+    #[test]
+    fn normalized_paths_cannot_climb_out() {
+        assert_eq!(
+            normalize(Path::new("a/./b/../c.cairn")),
+            PathBuf::from("a/c.cairn")
+        );
+        assert_eq!(normalize(Path::new("../x")), PathBuf::from("../x"));
+        assert_eq!(normalize(Path::new("/a/../../b")), PathBuf::from("/b"));
+    }
+}
