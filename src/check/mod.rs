@@ -765,10 +765,14 @@ impl<'m> Checker<'m> {
                 )
                 .at(self.file, at, "this object")
                 .also(schema.file, f.span, "declared here")
-                .with_help(format!(
-                    "add `{}`, or give it a default or `?` in `{}`",
-                    f.name, schema.name
-                )),
+                .with_help(if schema.name.contains('.') {
+                    format!("add `{}`; `{}` requires it", f.name, schema.name)
+                } else {
+                    format!(
+                        "add `{}`, or give it a default or `?` in `{}`",
+                        f.name, schema.name
+                    )
+                }),
             );
             return true;
         }
@@ -860,10 +864,18 @@ impl<'m> Checker<'m> {
                     "in this object",
                 )
                 .also(schema.file, first, "declared here")
-                .with_help(format!(
-                    "add {list}, or give the field{plural} a default or `?` in `{}`",
-                    schema.name
-                )),
+                .with_help(if schema.name.contains('.') {
+                    format!(
+                        "add {list}; `{}` requires {}",
+                        schema.name,
+                        if plural.is_empty() { "it" } else { "them" }
+                    )
+                } else {
+                    format!(
+                        "add {list}, or give the field{plural} a default or `?` in `{}`",
+                        schema.name
+                    )
+                }),
             );
         }
     }

@@ -161,7 +161,12 @@ impl<'m, 's> Evaluator<'m, 's> {
             Problem::Mismatch(Mismatch::MissingField { field, schema }) => (
                 codes::MISSING_FIELD,
                 format!("{at}missing field `{field}`, required by `{schema}`"),
-                format!("add `{field}: ...`, or give the field a default or `?` in `{schema}`"),
+                if schema.contains('.') {
+                    // A schema of an imported module (std.k8s, say) is not the user's to edit.
+                    format!("add `{field}: ...`; `{schema}` requires it")
+                } else {
+                    format!("add `{field}: ...`, or give the field a default or `?` in `{schema}`")
+                },
                 None,
             ),
             Problem::Check {

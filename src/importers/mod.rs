@@ -12,11 +12,7 @@
 pub mod schema;
 pub mod yaml;
 
-/// Words the grammar reserves: they cannot name a `let`, a schema or a resource.
-pub const KEYWORDS: &[&str] = &[
-    "import", "as", "param", "let", "fn", "type", "schema", "extends", "check", "resource", "for",
-    "in", "if", "else", "true", "false", "null",
-];
+pub use crate::syntax::KEYWORDS;
 
 /// Whether `s` can be written as an identifier (a name of a let, schema, type or resource).
 pub fn is_ident(s: &str) -> bool {

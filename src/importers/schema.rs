@@ -1022,7 +1022,12 @@ impl<'a> Gen<'a, '_> {
             out.push(match kind {
                 "string" => string_ty(o),
                 "integer" => number_ty(o, "Int"),
-                "number" => number_ty(o, "Float"),
+                // JSON numbers include integers: `2` stays `2` (a declared Float would make it
+                // `2.0`), unless a range says otherwise.
+                "number" => match number_ty(o, "Float") {
+                    T::Prim(_) => union(vec![T::Prim("Int"), T::Prim("Float")]),
+                    refined => refined,
+                },
                 "boolean" => T::Prim("Bool"),
                 "array" => self.list_ty(o, at, depth)?,
                 "object" => self.map_ty(o, at, depth)?,
@@ -2038,7 +2043,7 @@ spec:
         let g = gen_all(doc);
         let s = &g.source;
         for line in [
-            "type Quantity = String | Float\n",
+            "type Quantity = String | Int | Float\n",
             "type Mode = \"a\" | \"b\"\n",
             "type Code = 1 | 2 | -3\n",
             "type Flag = true\n",
@@ -2100,7 +2105,7 @@ spec:
             "schema Loop1 extends Loop2 {\n  a?: Any\n}",
             "schema Loop2 {\n  b?: Any\n}",
             "schema Tree extends Base {\n  children?: [TreeChildren]\n}",
-            "schema TreeChildren extends Tree {\n  weight?: Float\n}",
+            "schema TreeChildren extends Tree {\n  weight?: Int | Float\n}",
         ] {
             assert!(s.contains(want), "missing {want:?} in\n{s}");
         }
@@ -2362,7 +2367,7 @@ spec:
             "ClusterRoleBinding"
         );
         assert!(g.source.contains("type IntOrString = String | Int\n"));
-        assert!(g.source.contains("type Quantity = String | Float\n"));
+        assert!(g.source.contains("type Quantity = String | Int | Float\n"));
         eprintln!(
             "std.k8s ({} kinds): {} declarations, {} lines, {} bytes",
             K8S_KINDS.len(),

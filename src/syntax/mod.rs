@@ -11,3 +11,10 @@ mod trivia;
 pub use lower::MAX_EXPR_DEPTH;
 pub use parse::{Parse, parse, parse_expr};
 pub use trivia::MAX_NESTING;
+
+/// Words the grammar reserves: they cannot name a `let`, a parameter, a function, a schema or
+/// a resource (they can be object keys and schema fields).
+pub const KEYWORDS: &[&str] = &[
+    "import", "as", "param", "let", "fn", "type", "schema", "extends", "check", "resource", "for",
+    "in", "if", "else", "true", "false", "null",
+];

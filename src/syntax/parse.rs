@@ -326,6 +326,27 @@ fn syntax_error(
         }
     }
     expected.retain(|s| !s.starts_with("`/") && s != "`\u{FEFF}`");
+
+    // A keyword where a name was expected: pest stops right after the keyword.
+    if expected.iter().any(|e| e == "a name") {
+        let word_start = src[..at]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '_')
+            .last()
+            .map_or(at, |(i, _)| i);
+        let word = &src[word_start..at];
+        if super::KEYWORDS.contains(&word) {
+            return Diagnostic::error(
+                codes::SYNTAX,
+                format!("`{word}` is a keyword, so it cannot be a name"),
+            )
+            .at(file, Span::new(word_start, at), "a keyword")
+            .with_help(format!(
+                "choose another name, such as `{word}_` or `{word}_name` (keywords can still be object keys and fields: `{word}: ...`)"
+            ));
+        }
+    }
     let starts = expected
         .iter()
         .filter(|s| EXPRESSION_START.contains(&s.as_str()))
@@ -531,7 +552,10 @@ fn syntax_help(src: &str, at: usize, prev_end: usize, expected: &[String]) -> St
     if expected.iter().any(|e| e == "`:`") && expected.len() <= 3 {
         return "write `name: value`".to_string();
     }
-    if expected
+    if expected.iter().any(|e| e == "`]`") && !expected.iter().any(|e| e == "`}`") {
+        "list elements are separated by `,` (a new line alone does not separate them): `[a, b]`; check that every bracket is closed"
+            .to_string()
+    } else if expected
         .iter()
         .any(|e| e == "`}`" || e == "`]`" || e == "`)`")
     {
