@@ -24,6 +24,7 @@ pub mod eval;
 pub mod export;
 pub mod importers;
 pub mod modules;
+pub mod resources;
 pub mod source;
 pub mod syntax;
 pub mod types;

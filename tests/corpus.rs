@@ -172,6 +172,22 @@ const TESTED_ELSEWHERE: &[(&str, &str)] = &[
     ("E0400", "cli::malformed_param_is_a_diagnostic"),
     ("E0401", "cli::import_reports_bad_input"),
     (
+        "E0201",
+        "resources::state_problems_and_unknown_values_are_diagnostics",
+    ),
+    (
+        "E0402",
+        "resources::a_second_apply_waits_for_no_one_it_fails_on_the_lock",
+    ),
+    (
+        "E0403",
+        "resources::a_saved_plan_is_refused_once_the_state_moved_on",
+    ),
+    (
+        "E0404",
+        "resources::a_failure_skips_its_dependents_and_the_rest_finishes",
+    ),
+    (
         "E9999",
         "cli: a crash exits 2 (only reachable through a bug)",
     ),

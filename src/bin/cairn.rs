@@ -73,9 +73,102 @@ enum Command {
     /// `std.lists`, `std.strings`). The module's own description is the `//!` comment at the
     /// top of its files; private names (starting with `_`) are left out.
     Doc(DocArgs),
+    /// Show what `cairn apply` would change: each resource created, updated, replaced or
+    /// deleted, with an attribute diff, against the recorded state (`.cairn/state.json`).
+    ///
+    /// `--refresh` reads every recorded resource through its provider first and reports drift
+    /// (changes made outside Cairn). `--out plan.json` saves the plan for `cairn apply
+    /// plan.json`. `--format markdown` writes a pull-request comment, `--format json` data for
+    /// tools. Exit code 0 whether or not there are changes; `--detailed-exitcode` exits 3 when
+    /// there are.
+    Plan(PlanArgs),
+    /// Apply a program (planning first) or a saved plan: run the changes through the providers,
+    /// in dependency order and in parallel, recording the state after every step.
+    ///
+    /// A resource starts as soon as everything it depends on has succeeded; a failure skips
+    /// only what depends on it. Ctrl-C stops starting new work, lets running operations finish
+    /// and saves the state. A saved plan is refused when the state changed since it was made.
+    Apply(ApplyArgs),
+    /// Remove a stale lock left by an apply that did not finish (a crashed process, a killed
+    /// CI job). Make sure no apply is running first.
+    Unlock(UnlockArgs),
+    /// Print the resource graph: every resource instance and what it depends on.
+    ///
+    /// An edge comes from a reference between resources (`db.host`, `deploy["web"]`) or from a
+    /// `depends_on` option. `--format dot` writes Graphviz: `cairn graph app.cairn -f dot | dot
+    /// -Tsvg > graph.svg`.
+    Graph(GraphArgs),
     /// Turn YAML, JSON Schema or OpenAPI into Cairn source.
     #[command(subcommand)]
     Import(ImportCommand),
+}
+
+#[derive(Args)]
+struct PlanArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Read every recorded resource through its provider first, and report drift.
+    #[arg(long)]
+    refresh: bool,
+    /// `text`, `json` (for tools) or `markdown` (for a pull-request comment).
+    #[arg(long, short = 'f', value_enum, default_value_t = PlanFormat::Text)]
+    format: PlanFormat,
+    /// Save the plan (JSON) for `cairn apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Exit 3 when the plan has changes (0 when it has none).
+    #[arg(long)]
+    detailed_exitcode: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Args)]
+struct ApplyArgs {
+    #[command(flatten)]
+    common: Common,
+    /// How many operations may run at once.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    parallelism: usize,
+    /// Only this resource (and what it depends on); repeatable.
+    #[arg(long = "target", value_name = "RESOURCE")]
+    targets: Vec<String>,
+    /// Read every recorded resource first (as `plan --refresh`) and repair drift.
+    #[arg(long)]
+    refresh: bool,
+    /// Delete protected resources too.
+    #[arg(long)]
+    allow_protected_delete: bool,
+    /// Allow a plan that deletes every resource.
+    #[arg(long)]
+    allow_delete_all: bool,
+}
+
+#[derive(Args)]
+struct UnlockArgs {
+    /// The project (a program in it, or its folder); the current folder by default.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+}
+
+#[derive(Args)]
+struct GraphArgs {
+    #[command(flatten)]
+    common: Common,
+    /// `text` (each resource with what it depends on, in dependency order) or `dot`.
+    #[arg(long, short = 'f', value_enum, default_value_t = GraphFormat::Text)]
+    format: GraphFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    Text,
+    Dot,
 }
 
 #[derive(Args)]
@@ -476,9 +569,28 @@ fn run(cli: Cli) -> Result<(), Failure> {
             } else {
                 export::StreamWriter::new(format)
             };
-            let out = engine.evaluate_file_streaming(&args.common.file, &mut |r| {
+            let mut unknown = Vec::new();
+            let mut out = engine.evaluate_file_streaming(&args.common.file, &mut |r| {
+                if cairn::resources::is_applied(&r.type_path) {
+                    return;
+                }
+                if let Some((path, what)) = cairn::resources::find_unknown(&r.body) {
+                    unknown.push(
+                        Diagnostic::error(
+                            codes::UNKNOWN_VALUE,
+                            format!(
+                                "`{}{path}` uses `{what}`, which is known only after `cairn apply`",
+                                r.address()
+                            ),
+                        )
+                        .at(r.file, r.span, "this resource is exported")
+                        .with_help("export only what is known before apply, or apply the program: `cairn plan` shows the value as (known after apply)"),
+                    );
+                    return;
+                }
                 stream.push(&r.body, &r.address())
             });
+            out.diagnostics.extend(unknown);
             if out.has_errors() {
                 return Err(Failure::User(out.diagnostics, engine.sources().clone()));
             }
@@ -558,6 +670,39 @@ fn run(cli: Cli) -> Result<(), Failure> {
             )
         }
         Command::Import(cmd) => import(cmd),
+        Command::Plan(args) => plan_command(args),
+        Command::Apply(args) => apply_command(args),
+        Command::Unlock(args) => {
+            let store = state_store(&args.path)?;
+            let removed = store
+                .force_unlock()
+                .map_err(|e| user(vec![state_error(e)]))?;
+            let text = match removed {
+                Some(l) => format!(
+                    "warning: removed the lock held by {} (pid {} on {}, {} since {})\n",
+                    l.owner, l.pid, l.host, l.operation, l.acquired
+                ),
+                None => "no lock to remove\n".to_string(),
+            };
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            Ok(())
+        }
+        Command::Graph(args) => {
+            let mut engine = engine_for(&args.common)?;
+            let out = engine.evaluate_file(&args.common.file);
+            if out.has_errors() {
+                return Err(Failure::User(out.diagnostics, engine.sources().clone()));
+            }
+            let (graph, problems) = cairn::resources::graph::ResourceGraph::build(out.resources);
+            if !problems.is_empty() {
+                return Err(Failure::User(problems, engine.sources().clone()));
+            }
+            let text = match args.format {
+                GraphFormat::Text => graph.to_text(),
+                GraphFormat::Dot => graph.to_dot(),
+            };
+            emit(|w| w.write_all(text.as_bytes()), None)
+        }
         Command::Eval(args) => {
             let mut engine = engine_for(&args.common)?;
             let value = match &args.expr {
@@ -583,6 +728,237 @@ fn run(cli: Cli) -> Result<(), Failure> {
             })?;
             emit(|w| w.write_all(text.as_bytes()), None)
         }
+    }
+}
+
+fn user(diags: Vec<Diagnostic>) -> Failure {
+    Failure::User(diags, SourceMap::new())
+}
+
+fn state_error(e: cairn::resources::state::StateError) -> Diagnostic {
+    use cairn::resources::state::StateError;
+    match &e {
+        StateError::Locked(l) => {
+            let expired = l.expired(std::time::SystemTime::now());
+            Diagnostic::error(
+                codes::STATE,
+                format!(
+                    "the state is locked by {} (pid {} on {}, {} since {}){}",
+                    l.owner,
+                    l.pid,
+                    l.host,
+                    l.operation,
+                    l.acquired,
+                    if expired { "; its lease has expired" } else { "" }
+                ),
+            )
+            .with_help(if expired {
+                "the apply that held it probably died: if none is running, remove the lock with `cairn unlock`"
+            } else {
+                "another apply is running; wait for it, or if it died, remove the lock with `cairn unlock`"
+            })
+        }
+        _ => Diagnostic::error(codes::STATE, e.to_string())
+            .with_help("the state file is never replaced silently; restore it from a backup, or move it away to start afresh"),
+    }
+}
+
+/// The state store of the project `path` is in (`<project>/.cairn`).
+fn state_store(path: &Path) -> Result<cairn::resources::state::Store, Failure> {
+    let mut sources = SourceMap::new();
+    let project = cairn::modules::Project::find(&cairn::FsLoader, &mut sources, path)
+        .map_err(|d| Failure::User(vec![*d], sources.clone()))?;
+    let root = if project.root.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        project.root
+    };
+    Ok(cairn::resources::state::Store::new(root.join(".cairn")))
+}
+
+/// The provider context for the project of `path`.
+fn provider_ctx(path: &Path) -> Result<cairn::resources::provider::Ctx, Failure> {
+    let store = state_store(path)?;
+    let root = store
+        .dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    Ok(cairn::resources::provider::Ctx::new(root))
+}
+
+/// Evaluates a program and makes its plan against `state`.
+fn make_plan(
+    common: &Common,
+    state: &cairn::resources::state::State,
+    ctx: &cairn::resources::provider::Ctx,
+    refresh: bool,
+) -> Result<cairn::resources::plan::Plan, Failure> {
+    let mut engine = engine_for(common)?;
+    let out = engine.evaluate_file(&common.file);
+    if out.has_errors() {
+        return Err(Failure::User(out.diagnostics, engine.sources().clone()));
+    }
+    let desired = cairn::resources::desired(out.resources)
+        .map_err(|d| Failure::User(d, engine.sources().clone()))?;
+    cairn::resources::plan::make(
+        &desired,
+        state,
+        &|n| cairn::resources::builtin(n),
+        ctx,
+        refresh,
+    )
+    .map_err(|m| {
+        user(vec![Diagnostic::error(codes::PLAN, m).with_help(
+            "fix the resource's inputs in the program, or the provider's command",
+        )])
+    })
+}
+
+fn plan_command(args: PlanArgs) -> Result<(), Failure> {
+    use cairn::resources::plan;
+    let store = state_store(&args.common.file)?;
+    let state = store.load().map_err(|e| user(vec![state_error(e)]))?;
+    let ctx = provider_ctx(&args.common.file)?;
+    let plan = make_plan(&args.common, &state, &ctx, args.refresh)?;
+    if let Some(path) = &args.out {
+        let json = serde_json::to_string_pretty(&plan).unwrap_or_default();
+        emit(|w| w.write_all(format!("{json}\n").as_bytes()), Some(path))?;
+    }
+    let text = match args.format {
+        PlanFormat::Text => plan::to_text(&plan),
+        PlanFormat::Markdown => plan::to_markdown(&plan),
+        PlanFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&plan).unwrap_or_default()
+        ),
+    };
+    emit(|w| w.write_all(text.as_bytes()), None)?;
+    if args.detailed_exitcode && !plan.is_empty() {
+        std::process::exit(3);
+    }
+    Ok(())
+}
+
+fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
+    use cairn::resources::{apply, plan, state};
+    let store = state_store(&args.common.file)?;
+    let owner = std::env::var("USER").unwrap_or_else(|_| "cairn".into());
+    let _lock = store
+        .lock(&owner, "apply", std::time::Duration::from_secs(3600))
+        .map_err(|e| user(vec![state_error(e)]))?;
+    let st = store.load().map_err(|e| user(vec![state_error(e)]))?;
+    let ctx = provider_ctx(&args.common.file)?;
+    // Ctrl-C: stop starting new work, let running operations finish, save the state.
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, ctx.cancel.clone());
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, ctx.cancel.clone());
+    let saved: Option<plan::Plan> = std::fs::read_to_string(&args.common.file)
+        .ok()
+        .filter(|t| t.trim_start().starts_with('{'))
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let plan = match saved {
+        Some(p) => p,
+        None => make_plan(&args.common, &st, &ctx, args.refresh)?,
+    };
+    let opts = apply::Options {
+        parallelism: args.parallelism,
+        allow_protected_delete: args.allow_protected_delete,
+        allow_delete_all: args.allow_delete_all,
+        targets: args.targets.clone(),
+        revision: None,
+    };
+    apply::check(&plan, &st, &opts).map_err(|m| {
+        user(vec![Diagnostic::error(codes::PLAN, m).with_help(
+            "nothing was changed; see `cairn apply --help` for the flags",
+        )])
+    })?;
+    if plan.is_empty() {
+        println!("No changes: the recorded state matches the program.");
+        return Ok(());
+    }
+    let progress = |p: apply::Progress<'_>| {
+        let line = match p {
+            apply::Progress::Started(c) => {
+                format!(
+                    "{:>3} {}: {}…",
+                    c.action.symbol(),
+                    c.address,
+                    verb(c.action, false)
+                )
+            }
+            apply::Progress::Finished {
+                change,
+                result,
+                seconds,
+            } => match result {
+                cairn::resources::executor::NodeResult::Done => format!(
+                    "{:>3} {}: {} ({seconds:.1}s)",
+                    change.action.symbol(),
+                    change.address,
+                    verb(change.action, true)
+                ),
+                cairn::resources::executor::NodeResult::Failed(m) => {
+                    format!("  ! {}: failed: {m}", change.address)
+                }
+                cairn::resources::executor::NodeResult::Skipped => {
+                    format!("  · {}: skipped (a dependency failed)", change.address)
+                }
+                cairn::resources::executor::NodeResult::Cancelled => {
+                    format!("  · {}: not started (interrupted)", change.address)
+                }
+            },
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    };
+    let (report, _state): (apply::Report, state::State) = apply::apply(
+        &plan,
+        &store,
+        st,
+        &|n| cairn::resources::builtin(n),
+        &ctx,
+        &opts,
+        &progress,
+    )
+    .map_err(|m| {
+        user(vec![
+            Diagnostic::error(codes::PLAN, m).with_help("the state was saved; plan again"),
+        ])
+    })?;
+    println!("{}", report.summary_line());
+    if report.succeeded() {
+        Ok(())
+    } else {
+        let failed: Vec<Diagnostic> = report
+            .failed
+            .iter()
+            .map(|(a, m)| {
+                Diagnostic::error(codes::APPLY_FAILED, format!("`{a}` failed: {m}"))
+                    .with_help("fix the cause and apply again: what succeeded is recorded")
+            })
+            .collect();
+        Err(user(if failed.is_empty() {
+            vec![
+                Diagnostic::error(codes::APPLY_FAILED, "the apply was interrupted")
+                    .with_help("apply again to finish: what succeeded is recorded"),
+            ]
+        } else {
+            failed
+        }))
+    }
+}
+
+fn verb(a: cairn::resources::plan::Action, done: bool) -> &'static str {
+    use cairn::resources::plan::Action;
+    match (a, done) {
+        (Action::Create, false) => "creating",
+        (Action::Create, true) => "created",
+        (Action::Update, false) => "updating",
+        (Action::Update, true) => "updated",
+        (Action::Replace, false) => "replacing",
+        (Action::Replace, true) => "replaced",
+        (Action::Delete, false) => "deleting",
+        (Action::Delete, true) => "deleted",
+        (Action::NoOp, _) => "unchanged",
     }
 }
 

@@ -208,6 +208,9 @@ impl<'m> Checker<'m> {
                 if let Some(k) = &r.key {
                     self.infer(k);
                 }
+                for (_, e) in &r.options {
+                    self.infer(e);
+                }
                 self.resource_identity(r);
                 match self.types.resource_type(self.file, &r.ty) {
                     Some(ty) => {

@@ -98,6 +98,8 @@ codes! {
         "A refinement does not fit its type (`matches:` on an Int, a range on a Bool), names an unknown option, or has an invalid regular expression; or a schema extends something that is not a schema.";
     TYPE_CYCLE = "E0137", "type defined by itself",
         "A `type` alias refers to itself, or schemas extend each other in a cycle.";
+    UNKNOWN_OPTION = "E0138", "unknown resource option",
+        "A resource's options (in parentheses after its type: `exec.Command(protect: true)`) are `depends_on`, `protect`, `create_before_destroy` and `sensitive`.";
     MODULE_NOT_FOUND = "E0140", "module not found",
         "An import names a file or folder that does not exist. A path starting with `./` or `../` is relative to the importing file; any other path is looked up in the project's source roots (`roots` in `cairn.toml`); `std.*` names a module of the standard library.";
     IMPORT_CYCLE = "E0141", "import cycle",
@@ -116,6 +118,8 @@ codes! {
         "An import alias names a module, not a value: use its members (`net.port`, `k8s.Deployment`), not the module itself.";
     NOT_EXPORTABLE = "E0200", "value cannot be exported",
         "Functions cannot be written to YAML or JSON, and JSON has no NaN or infinity.";
+    UNKNOWN_VALUE = "E0201", "value known only after apply",
+        "An exported document uses an output of a resource that `cairn apply` creates (`db.host` of an `exec` resource): its value does not exist until the resource is applied. `cairn plan` shows it as `(known after apply)`.";
     HOST_TYPE = "E0300", "configuration does not fit the host type",
         "The evaluated value could not be deserialized into the Rust type the host asked for. The message names the path of the value that did not fit.";
     IO = "E0301", "cannot read file",
@@ -124,6 +128,12 @@ codes! {
         "An argument to the `cairn` command is malformed.";
     IMPORT_FAILED = "E0401", "cannot import",
         "`cairn import` could not read its input: YAML that does not parse (or uses tags such as `!Ref`), or a document that is not a JSON Schema, an OpenAPI document or a CustomResourceDefinition. The message says where.";
+    STATE = "E0402", "state unavailable",
+        "The recorded state (`.cairn/state.json`) could not be read or written, is from a newer version of Cairn, or is locked by another apply. The message says which; `cairn unlock` removes a stale lock.";
+    PLAN = "E0403", "cannot plan or apply",
+        "A plan could not be made (a provider rejected a resource's inputs, a refresh failed) or cannot be applied as it is (it was made against an older state, it deletes protected resources or everything). Nothing was changed.";
+    APPLY_FAILED = "E0404", "apply failed",
+        "An operation failed while applying; its dependents were skipped and everything else finished. What succeeded is recorded in the state, so the next apply continues from there.";
     INTERNAL = "E9999", "internal error",
         "Cairn itself failed. This is a bug; please report it with the input that caused it.";
 }

@@ -110,7 +110,46 @@ pub struct ResourceInstance {
     pub span: Span,
     /// The key expression of a keyed resource.
     pub key_span: Option<Span>,
+    /// The resources it refers to (in its body, key, options, or through the definitions it
+    /// uses), and those its `depends_on` option names: the edges of the resource graph.
+    pub deps: Vec<Dep>,
+    /// Its options for the engine.
+    pub options: ResourceOptions,
 }
+
+/// A resource's reference to another resource (or to every instance of a keyed one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dep {
+    pub id: Name,
+    /// The instance, when the reference names one (`deploy["web"]`); `None` for the whole
+    /// declaration.
+    pub key: Option<Name>,
+    /// Where the reference is written.
+    pub file: FileId,
+    pub span: Span,
+    /// From the `depends_on` option rather than a reference.
+    pub explicit: bool,
+}
+
+/// The options of a resource: `exec.Command(protect: true, create_before_destroy: true,
+/// sensitive: ["password"], depends_on: [db])`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResourceOptions {
+    /// Never delete it without an explicit override (kept in state).
+    pub protect: bool,
+    /// Replace it by creating the new one before deleting the old.
+    pub create_before_destroy: bool,
+    /// Top-level body fields whose values are never printed.
+    pub sensitive: Vec<Name>,
+}
+
+/// The options a resource can have.
+pub const RESOURCE_OPTIONS: &[&str] = &[
+    "depends_on",
+    "protect",
+    "create_before_destroy",
+    "sensitive",
+];
 
 impl ResourceInstance {
     /// `id` or `id["key"]`.
@@ -219,6 +258,15 @@ pub(crate) struct Evaluator<'m, 's> {
     seen: FxHashMap<(Name, Option<Name>), (Span, Option<Span>)>,
     /// Keep the item outputs after `run` (to evaluate an expression against them).
     keep_items: bool,
+    /// References to resources recorded while evaluating, innermost scope last (see `record`).
+    frames: Vec<Vec<Dep>>,
+    /// Where the frames of the item being evaluated start (an item evaluated because another
+    /// referred to it does not see the referrer's frames).
+    frame_base: usize,
+    /// The references each global definition made when it was computed, by global index.
+    global_deps: FxHashMap<usize, Vec<Dep>>,
+    /// Set while reading a keyed resource whose instance is being recorded instead.
+    suppress_dep: bool,
     /// Whether a function was ever put into a list or an object. Functions can only reach
     /// the output through one, or as a field's value; when this stays false, the output is
     /// not searched for them.
@@ -324,6 +372,10 @@ impl<'m, 's> Evaluator<'m, 's> {
             streamed: rustc_hash::FxHashSet::default(),
             referenced: rustc_hash::FxHashSet::default(),
             seen: FxHashMap::default(),
+            frames: Vec::new(),
+            frame_base: 0,
+            global_deps: FxHashMap::default(),
+            suppress_dep: false,
             keep_items: false,
             diagnostics: Vec::new(),
         };
@@ -587,10 +639,7 @@ impl<'m, 's> Evaluator<'m, 's> {
         Evaluation {
             document: Value::object(document),
             resources,
-            declares_resources: self
-                .defs
-                .iter()
-                .any(|d| matches!(d.kind, GlobalKind::Resource { .. })),
+            declares_resources: declares_exported(&module.items),
             diagnostics,
         }
     }
@@ -664,12 +713,18 @@ impl<'m, 's> Evaluator<'m, 's> {
         self.building.insert(index, ItemOutput::default());
         let module = self.module;
         let saved_file = std::mem::replace(&mut self.file, module.items[index].file);
+        let saved_base = std::mem::replace(&mut self.frame_base, self.frames.len());
+        let saved_suppress = std::mem::replace(&mut self.suppress_dep, false);
+        self.frames.push(Vec::new());
         let result = self.exec_items(
             std::slice::from_ref(&module.items[index]),
             &Env::new(),
             false,
             index,
         );
+        self.frames.truncate(self.frame_base);
+        self.frame_base = saved_base;
+        self.suppress_dep = saved_suppress;
         self.file = saved_file;
         let out = self.building.remove(&index).unwrap_or_default();
         match result {
@@ -721,36 +776,23 @@ impl<'m, 's> Evaluator<'m, 's> {
                     }
                 },
                 ItemKind::Resource(r) => {
-                    let key = match &r.key {
-                        Some(k) => Some(self.resource_key(k, &env)?),
-                        None => None,
-                    };
-                    let body = self.eval(&r.body, &env)?;
-                    if !matches!(body, Value::Object(_)) {
-                        return Err(self
-                            .error(
-                                codes::TYPE_MISMATCH,
-                                format!("a resource body must be an object, found {}", body.describe()),
-                                r.body.span,
-                            )
-                            .map_help("write the body as `{ ... }`, or compute it with `= expr` returning an object"));
-                    }
-                    let body = match self.types.resource_type(self.file, &r.ty) {
-                        Some(ty) => {
-                            let root = match &key {
-                                Some(k) => format!("{}[{k:?}]", r.name.name),
-                                None => r.name.name.to_string(),
-                            };
-                            let origin = Origin {
-                                root: Root::Name(&root),
-                                span: r.body.span,
-                                expr: Some(&r.body),
-                                declared: (self.file, r.ty.span),
-                            };
-                            self.conform(body, &ty, &origin)?
+                    // What the enclosing blocks referred to (a `for`'s list, the `let`s before)
+                    // counts for every resource in them.
+                    let outer: Vec<Dep> = self.frames[self.frame_base..]
+                        .iter()
+                        .flatten()
+                        .cloned()
+                        .collect();
+                    self.frames.push(Vec::new());
+                    let evaluated = self.resource_parts(r, &env);
+                    let own = self.frames.pop().unwrap_or_default();
+                    let (key, body, options, explicit) = evaluated?;
+                    let mut deps = own;
+                    for d in outer.into_iter().chain(explicit) {
+                        if !deps.iter().any(|x| x.id == d.id && x.key == d.key) {
+                            deps.push(d);
                         }
-                        None => body,
-                    };
+                    }
                     let instance = ResourceInstance {
                         type_path: r.ty.text.clone(),
                         name: r.name.name.clone(),
@@ -759,6 +801,8 @@ impl<'m, 's> Evaluator<'m, 's> {
                         file: self.file,
                         span: r.name.span.to(r.ty.span),
                         key_span: r.key.as_ref().map(|k| k.span),
+                        deps,
+                        options,
                     };
                     if self.sink.is_some() && self.in_order == Some(index) {
                         // Streaming, in order: out it goes now; kept only if referred to.
@@ -778,19 +822,34 @@ impl<'m, 's> Evaluator<'m, 's> {
                 ItemKind::For(f) => {
                     let iter = self.eval(&f.iter, &env)?;
                     for bound in self.bindings(&f.pattern, &iter, f.iter.span, &env)? {
-                        if let Some(filter) = &f.filter
-                            && !self.condition(filter, &bound)?
-                        {
-                            continue;
-                        }
-                        self.exec_items(&f.items, &bound, true, index)?;
+                        // Each iteration's references count for its own resources only.
+                        let mark = self.frames.len();
+                        self.frames.push(Vec::new());
+                        let r = match &f.filter {
+                            Some(filter) => match self.condition(filter, &bound) {
+                                Ok(true) => self.exec_items(&f.items, &bound, true, index),
+                                Ok(false) => Ok(()),
+                                Err(e) => Err(e),
+                            },
+                            None => self.exec_items(&f.items, &bound, true, index),
+                        };
+                        self.frames.truncate(mark);
+                        r?;
                     }
                 }
                 ItemKind::If(i) => {
                     if self.condition(&i.cond, &env)? {
-                        self.exec_items(&i.then, &env, true, index)?;
+                        let mark = self.frames.len();
+                        self.frames.push(Vec::new());
+                        let r = self.exec_items(&i.then, &env, true, index);
+                        self.frames.truncate(mark);
+                        r?;
                     } else if let Some(o) = &i.otherwise {
-                        self.exec_items(o, &env, true, index)?;
+                        let mark = self.frames.len();
+                        self.frames.push(Vec::new());
+                        let r = self.exec_items(o, &env, true, index);
+                        self.frames.truncate(mark);
+                        r?;
                     }
                 }
                 ItemKind::Let(d) if nested => {
@@ -821,6 +880,125 @@ impl<'m, 's> Evaluator<'m, 's> {
             }
         }
         Ok(())
+    }
+
+    /// A resource's key, body (conformed to its type), options, and the resources its
+    /// `depends_on` option names.
+    fn resource_parts(
+        &mut self,
+        r: &'m Resource,
+        env: &Env,
+    ) -> R<(Option<Name>, Value, ResourceOptions, Vec<Dep>)> {
+        let key = match &r.key {
+            Some(k) => Some(self.resource_key(k, env)?),
+            None => None,
+        };
+        let body = self.eval(&r.body, env)?;
+        if !matches!(body, Value::Object(_)) {
+            return Err(self
+                .error(
+                    codes::TYPE_MISMATCH,
+                    format!(
+                        "a resource body must be an object, found {}",
+                        body.describe()
+                    ),
+                    r.body.span,
+                )
+                .map_help(
+                    "write the body as `{ ... }`, or compute it with `= expr` returning an object",
+                ));
+        }
+        let body = match self.types.resource_type(self.file, &r.ty) {
+            Some(ty) => {
+                let root = match &key {
+                    Some(k) => format!("{}[{k:?}]", r.name.name),
+                    None => r.name.name.to_string(),
+                };
+                let origin = Origin {
+                    root: Root::Name(&root),
+                    span: r.body.span,
+                    expr: Some(&r.body),
+                    declared: (self.file, r.ty.span),
+                };
+                self.conform(body, &ty, &origin)?
+            }
+            None => body,
+        };
+        let mut options = ResourceOptions::default();
+        let mut explicit = Vec::new();
+        for (name, e) in &r.options {
+            match &*name.name {
+                "depends_on" => {
+                    // What the expression refers to is what the resource depends on.
+                    self.frames.push(Vec::new());
+                    let v = self.eval(e, env);
+                    let named = self.frames.pop().unwrap_or_default();
+                    v?;
+                    explicit.extend(named.into_iter().map(|d| Dep {
+                        explicit: true,
+                        ..d
+                    }));
+                }
+                "protect" | "create_before_destroy" => {
+                    let on = match self.eval(e, env)? {
+                        Value::Bool(b) => b,
+                        other => {
+                            return Err(self
+                                .error(
+                                    codes::TYPE_MISMATCH,
+                                    format!(
+                                        "`{}` takes a Bool, found {}",
+                                        name.name,
+                                        other.describe()
+                                    ),
+                                    e.span,
+                                )
+                                .map_help(format!("write `{}: true`", name.name)));
+                        }
+                    };
+                    if &*name.name == "protect" {
+                        options.protect = on;
+                    } else {
+                        options.create_before_destroy = on;
+                    }
+                }
+                "sensitive" => match self.eval(e, env)? {
+                    Value::List(items) if items.iter().all(|i| matches!(i, Value::Str(_))) => {
+                        options.sensitive = items
+                            .iter()
+                            .filter_map(|i| match i {
+                                Value::Str(s) => Some(s.clone()),
+                                _ => None,
+                            })
+                            .collect();
+                    }
+                    other => {
+                        return Err(self
+                            .error(
+                                codes::TYPE_MISMATCH,
+                                format!("`sensitive` takes a list of field names, found {}", other.describe()),
+                                e.span,
+                            )
+                            .map_help("name the body's fields whose values are secret: `sensitive: [\"password\"]`"));
+                    }
+                },
+                _ => {
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_OPTION,
+                        format!("resources have no option `{}`", name.name),
+                    )
+                    .at(self.file, name.span, "unknown option");
+                    d = match did_you_mean(&name.name, RESOURCE_OPTIONS.iter().copied()) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => {
+                            d.with_help(format!("the options are {}", RESOURCE_OPTIONS.join(", ")))
+                        }
+                    };
+                    return Err(Box::new(d));
+                }
+            }
+        }
+        Ok((key, body, options, explicit))
     }
 
     fn resource_key(&mut self, key: &Expr, env: &Env) -> R<Name> {
@@ -886,8 +1064,41 @@ impl<'m, 's> Evaluator<'m, 's> {
         }
     }
 
+    /// Records a reference to a resource in the innermost frame.
+    fn record(&mut self, dep: Dep) {
+        if let Some(top) = self.frames.last_mut()
+            && !top.iter().any(|d| d.id == dep.id && d.key == dep.key)
+        {
+            top.push(dep);
+        }
+    }
+
+    /// Adds the references a global made to the innermost frame.
+    fn record_global(&mut self, g: usize) {
+        if let Some(deps) = self.global_deps.get(&g)
+            && !deps.is_empty()
+        {
+            for d in deps.clone() {
+                self.record(d);
+            }
+        }
+    }
+
     /// The value of global definition `g`, referenced at `span`.
     fn global(&mut self, g: usize, span: Span) -> R<Value> {
+        if matches!(self.defs[g].kind, GlobalKind::Resource { .. }) {
+            if !self.suppress_dep {
+                self.record(Dep {
+                    id: self.defs[g].name.clone(),
+                    key: None,
+                    file: self.file,
+                    span,
+                    explicit: false,
+                });
+            }
+        } else if matches!(self.slots[g], Slot::Done(_)) {
+            self.record_global(g);
+        }
         match &self.slots[g] {
             Slot::Done(v) => return Ok(v.clone()),
             Slot::InProgress => return Err(self.cycle(g, span)),
@@ -897,9 +1108,19 @@ impl<'m, 's> Evaluator<'m, 's> {
         self.slots[g] = Slot::InProgress;
         self.computing.push(g);
         let saved_file = std::mem::replace(&mut self.file, self.defs[g].file);
+        let saved_suppress = std::mem::replace(&mut self.suppress_dep, false);
+        self.frames.push(Vec::new());
         let result = self.compute_global(g, span);
+        let deps = self.frames.pop().unwrap_or_default();
+        self.suppress_dep = saved_suppress;
         self.file = saved_file;
         self.computing.pop();
+        if !matches!(self.defs[g].kind, GlobalKind::Resource { .. }) && !deps.is_empty() {
+            for d in &deps {
+                self.record(d.clone());
+            }
+            self.global_deps.insert(g, deps);
+        }
         self.slots[g] = match &result {
             Ok((v, true)) => Slot::Done(v.clone()),
             // A value read from a resource item still being evaluated may grow: do not keep it.
@@ -1225,6 +1446,20 @@ impl<'m, 's> Evaluator<'m, 's> {
         }
     }
 
+    /// The keyed resource `target` names, when it is a bare id not hidden by a local name.
+    fn keyed_resource(&self, target: &Expr, env: &Env) -> Option<Name> {
+        let ExprKind::Var(name) = &target.kind else {
+            return None;
+        };
+        let &g = self.names[self.unit()].get(name)?;
+        match self.defs[g].kind {
+            GlobalKind::Resource { keyed: true, .. } if env.lookup(name).is_none() => {
+                Some(name.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// The module `target` names, when it is an import alias not hidden by a local name.
     fn module_member(&self, target: &Expr, env: &Env) -> Option<UnitId> {
         let ExprKind::Var(alias) = &target.kind else {
@@ -1341,7 +1576,24 @@ impl<'m, 's> Evaluator<'m, 's> {
                 if let Some(unit) = self.module_member(target, env) {
                     return self.member(unit, name).map(Some);
                 }
-                let Some(t) = self.chain(target, env, lenient)? else {
+                let t = match self.keyed_resource(target, env) {
+                    // `deploy.web`: a reference to that instance only.
+                    Some(id) => {
+                        self.record(Dep {
+                            id,
+                            key: Some(name.name.clone()),
+                            file: self.file,
+                            span: e.span,
+                            explicit: false,
+                        });
+                        let saved = std::mem::replace(&mut self.suppress_dep, true);
+                        let t = self.chain(target, env, lenient);
+                        self.suppress_dep = saved;
+                        t?
+                    }
+                    None => self.chain(target, env, lenient)?,
+                };
+                let Some(t) = t else {
                     return Ok(None);
                 };
                 match &t {
@@ -1373,10 +1625,42 @@ impl<'m, 's> Evaluator<'m, 's> {
                 }
             }
             ExprKind::Index { target, index } => {
-                let Some(t) = self.chain(target, env, lenient)? else {
+                let (t, i) = match self.keyed_resource(target, env) {
+                    // `deploy["web"]`: a reference to that instance only.
+                    Some(id) => {
+                        let i = self.eval(index, env)?;
+                        let key = match &i {
+                            Value::Str(k) => Some(k.clone()),
+                            Value::Int(n) => Some(Name::from(n.to_string())),
+                            _ => None,
+                        };
+                        let saved = self.suppress_dep;
+                        if let Some(key) = key {
+                            self.record(Dep {
+                                id,
+                                key: Some(key),
+                                file: self.file,
+                                span: e.span,
+                                explicit: false,
+                            });
+                            self.suppress_dep = true;
+                        }
+                        let t = self.chain(target, env, lenient);
+                        self.suppress_dep = saved;
+                        (t?, i)
+                    }
+                    None => {
+                        let t = self.chain(target, env, lenient)?;
+                        let i = match t {
+                            Some(_) => self.eval(index, env)?,
+                            None => Value::Null,
+                        };
+                        (t, i)
+                    }
+                };
+                let Some(t) = t else {
                     return Ok(None);
                 };
-                let i = self.eval(index, env)?;
                 if lenient {
                     match (&t, &i) {
                         (Value::Null, _) => return Ok(None),
@@ -2116,7 +2400,9 @@ fn module_mentions(items: &[Item], name: &str) -> bool {
         ItemKind::Param(p) => p.default.as_ref().is_some_and(|d| mentions(d, name)),
         ItemKind::Fn(f) => mentions(&f.body, name),
         ItemKind::Resource(r) => {
-            mentions(&r.body, name) || r.key.as_ref().is_some_and(|k| mentions(k, name))
+            mentions(&r.body, name)
+                || r.key.as_ref().is_some_and(|k| mentions(k, name))
+                || r.options.iter().any(|(_, e)| mentions(e, name))
         }
         ItemKind::For(f) => {
             mentions(&f.iter, name)
@@ -2143,7 +2429,6 @@ fn key_mentions(path: &[Key], name: &str) -> bool {
         .any(|k| matches!(&k.kind, KeyKind::Computed(e) if conform::mentions(e, name)))
 }
 
-/// A short span that names an item: its key, name or header, for secondary labels.
 /// The path to a function inside a value, if it holds one (`Some(vec![])` for the value itself).
 fn find_function(v: &Value) -> Option<Vec<String>> {
     stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || find_function_inner(v))
@@ -2224,13 +2509,32 @@ fn collect_bodies(
     single: &mut Option<Value>,
 ) {
     for r in resources.iter().filter(|r| r.name == *name) {
+        // Outputs of applied resources are unknown until apply: placeholders stand in.
+        let body = if crate::resources::is_applied(&r.type_path) {
+            crate::resources::reference_value(&r.address(), &r.type_path, &r.body)
+        } else {
+            r.body.clone()
+        };
         match &r.key {
             Some(k) => {
-                by_key.insert(k.clone(), r.body.clone());
+                by_key.insert(k.clone(), body);
             }
-            None => *single = Some(r.body.clone()),
+            None => *single = Some(body),
         }
     }
+}
+
+/// Whether `items` declare a resource that `cairn export` writes: one whose type is not
+/// managed by a built-in provider that `cairn apply` runs (`exec`, `file`).
+fn declares_exported(items: &[Item]) -> bool {
+    items.iter().any(|item| match &item.kind {
+        ItemKind::Resource(r) => !crate::resources::is_applied(&r.ty.text),
+        ItemKind::For(f) => declares_exported(&f.items),
+        ItemKind::If(i) => {
+            declares_exported(&i.then) || i.otherwise.as_deref().is_some_and(declares_exported)
+        }
+        _ => false,
+    })
 }
 
 /// Collects the resource ids declared in `items` (recursing into `for` and `if`), with whether

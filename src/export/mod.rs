@@ -46,7 +46,12 @@ pub fn select<'a>(
     selection: Selection,
 ) -> Vec<&'a Value> {
     if selection == Selection::Auto && declares_resources {
-        let bodies: Vec<&Value> = resources.iter().map(|r| &r.body).collect();
+        // Resources that `cairn apply` manages (`exec`, `file`) are not documents.
+        let bodies: Vec<&Value> = resources
+            .iter()
+            .filter(|r| !crate::resources::is_applied(&r.type_path))
+            .map(|r| &r.body)
+            .collect();
         order(&bodies).into_iter().map(|i| bodies[i]).collect()
     } else {
         vec![document]

@@ -200,6 +200,8 @@ pub struct Resource {
     pub name: Ident,
     pub key: Option<Expr>,
     pub ty: TypePath,
+    /// Options for the engine after the type: `exec.Command(protect: true, depends_on: [db])`.
+    pub options: Vec<(Ident, Expr)>,
     pub body: Expr,
 }
 

@@ -346,6 +346,7 @@ impl<'c> Lowerer<'c> {
                 let mut key = None;
                 let mut ty = None;
                 let mut body = None;
+                let mut options = Vec::new();
                 for p in children(pair) {
                     match p.as_rule() {
                         Rule::ident => name = Some(self.ident(p)),
@@ -353,6 +354,15 @@ impl<'c> Lowerer<'c> {
                             key = children(p).next().map(|e| self.expr(e));
                         }
                         Rule::type_path => ty = Some(self.type_path(p)),
+                        Rule::resource_opts => {
+                            for opt in children(p) {
+                                let mut parts = children(opt);
+                                if let (Some(n), Some(v)) = (parts.next(), parts.next()) {
+                                    let n = self.ident(n);
+                                    options.push((n, self.expr(v)));
+                                }
+                            }
+                        }
                         Rule::object => body = Some(self.object(p)),
                         Rule::expr => body = Some(self.expr(p)),
                         _ => {}
@@ -363,6 +373,7 @@ impl<'c> Lowerer<'c> {
                         name,
                         key,
                         ty,
+                        options,
                         body,
                     }),
                     _ => ItemKind::Error,

@@ -1,0 +1,425 @@
+//! The resource engine through the `cairn` binary: plans for every kind of change (snapshots
+//! of tests/corpus/plan), apply, the lock, saved plans, failures, and crash safety.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::common::root;
+
+fn cairn(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("run cairn: {e}"))
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A fresh project folder with a `cairn.toml`.
+fn project(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("cairn-res-{}", std::process::id()))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("cairn.toml"), "[project]\nname = \"t\"\n").unwrap_or_default();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// tests/corpus/plan: each case applies the part before `// ==== then ====`, optionally
+/// changes files on disk (`// tamper: PATH=TEXT`, `// remove: PATH`), then plans the part
+/// after (with `--refresh` when it says `// refresh`). The snapshot shows the plan as text and
+/// as Markdown.
+#[test]
+fn plans_for_every_kind_of_change() {
+    let files = crate::common::cairn_files("tests/corpus/plan");
+    assert!(files.len() >= 7, "{} plan cases", files.len());
+    for path in files {
+        let name = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let src = std::fs::read_to_string(&path).unwrap_or_default();
+        let (before, after) = src
+            .split_once("// ==== then ====\n")
+            .unwrap_or_else(|| panic!("{name}: no `// ==== then ====` line"));
+        let dir = project(&format!("plan-{name}"));
+        write(&dir, "main.cairn", before);
+        let o = cairn(&dir, &["apply", "main.cairn"]);
+        assert!(
+            o.status.success(),
+            "{name}: first apply failed:\n{}",
+            text(&o)
+        );
+        for line in after.lines().take_while(|l| l.starts_with("//")) {
+            if let Some((p, t)) = line
+                .strip_prefix("// tamper: ")
+                .and_then(|r| r.split_once('='))
+            {
+                write(&dir, p, t);
+            }
+            if let Some(p) = line.strip_prefix("// remove: ") {
+                std::fs::remove_file(dir.join(p)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+        }
+        write(&dir, "main.cairn", after);
+        let refresh = after.lines().any(|l| l == "// refresh");
+        let mut args = vec!["plan", "main.cairn"];
+        if refresh {
+            args.push("--refresh");
+        }
+        let plan = cairn(&dir, &args);
+        assert!(
+            plan.status.success(),
+            "{name}: plan failed:\n{}",
+            text(&plan)
+        );
+        args.extend(["--format", "markdown"]);
+        let md = cairn(&dir, &args);
+        let shown = format!(
+            "{src}\n==== plan ====\n{}\n==== markdown ====\n{}",
+            String::from_utf8_lossy(&plan.stdout),
+            String::from_utf8_lossy(&md.stdout)
+        );
+        assert!(
+            !String::from_utf8_lossy(&plan.stdout).contains("s3cr3t")
+                && !String::from_utf8_lossy(&md.stdout).contains("s3cr3t"),
+            "{name}: a sensitive value was printed"
+        );
+        insta::with_settings!({ snapshot_path => "corpus/snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("plan__{name}"), shown);
+        });
+        // Applying the plan leaves nothing to do (drift included).
+        let mut apply = vec!["apply", "main.cairn", "--allow-protected-delete"];
+        if refresh {
+            apply.push("--refresh");
+        }
+        let o = cairn(&dir, &apply);
+        assert!(o.status.success(), "{name}: apply failed:\n{}", text(&o));
+        let again = cairn(
+            &dir,
+            &["plan", "main.cairn", "--refresh", "--detailed-exitcode"],
+        );
+        assert_eq!(
+            again.status.code(),
+            Some(0),
+            "{name}: not converged:\n{}",
+            text(&again)
+        );
+    }
+}
+
+const SLOW: &str = r#"
+resource slow: exec.Command { create: ["sh", "-c", "sleep 2; echo '{}'"] }
+"#;
+
+#[test]
+fn a_second_apply_waits_for_no_one_it_fails_on_the_lock() {
+    let dir = project("lock");
+    write(&dir, "main.cairn", SLOW);
+    let first = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["apply", "main.cairn"])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Wait for the first to hold the lock.
+    for _ in 0..100 {
+        if dir.join(".cairn/lock.json").exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let state_before = std::fs::read_to_string(dir.join(".cairn/state.json")).unwrap_or_default();
+    write(
+        &dir,
+        "other.cairn",
+        "resource x: file.File { path: \"x.txt\", content: \"x\" }\n",
+    );
+    let second = cairn(&dir, &["apply", "other.cairn"]);
+    let out = text(&second);
+    assert_eq!(second.status.code(), Some(1), "{out}");
+    assert!(out.contains("E0402") && out.contains("locked by"), "{out}");
+    assert!(
+        !dir.join("x.txt").exists(),
+        "the second apply changed something"
+    );
+    let mut first = first;
+    let status = first.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success());
+    let state = std::fs::read_to_string(dir.join(".cairn/state.json")).unwrap_or_default();
+    assert!(
+        state.contains("\"slow\"") && !state.contains("\"x\""),
+        "{state_before}\n{state}"
+    );
+    assert!(
+        !dir.join(".cairn/lock.json").exists(),
+        "the lock was left behind"
+    );
+    // A lock left by a dead apply is removed with `cairn unlock`, with a warning.
+    write(
+        &dir.join(".cairn"),
+        "lock.json",
+        r#"{"owner":"ci","pid":1,"host":"runner","operation":"apply","acquired":"2026-01-01T00:00:00Z","lease_until":"2026-01-01T01:00:00Z"}"#,
+    );
+    let o = cairn(&dir, &["apply", "main.cairn"]);
+    assert!(text(&o).contains("its lease has"), "{}", text(&o));
+    let o = cairn(&dir, &["unlock"]);
+    assert!(
+        o.status.success() && text(&o).contains("warning: removed the lock held by ci"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn a_saved_plan_is_refused_once_the_state_moved_on() {
+    let dir = project("saved");
+    write(
+        &dir,
+        "main.cairn",
+        "resource a: file.File { path: \"a.txt\", content: \"1\" }\n",
+    );
+    let o = cairn(&dir, &["plan", "main.cairn", "--out", "plan.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = cairn(&dir, &["apply", "main.cairn"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = cairn(&dir, &["apply", "plan.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("E0403") && text(&o).contains("made against state serial 0"),
+        "{}",
+        text(&o)
+    );
+    // A fresh saved plan applies.
+    write(
+        &dir,
+        "main.cairn",
+        "resource a: file.File { path: \"a.txt\", content: \"2\" }\n",
+    );
+    let o = cairn(&dir, &["plan", "main.cairn", "--out", "plan.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = cairn(&dir, &["apply", "plan.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("a.txt")).unwrap_or_default(),
+        "2"
+    );
+}
+
+#[test]
+fn a_failure_skips_its_dependents_and_the_rest_finishes() {
+    let dir = project("failure");
+    write(
+        &dir,
+        "main.cairn",
+        r#"
+resource bad: exec.Command { create: ["sh", "-c", "echo 'no disk' >&2; exit 3"], outputs: ["id"] }
+resource after_bad: file.File { path: "after.txt", content: "${bad.id}" }
+resource fine: file.File { path: "fine.txt", content: "ok" }
+"#,
+    );
+    let o = cairn(&dir, &["apply", "main.cairn"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("Apply: 1 done, 1 failed, 1 skipped."), "{out}");
+    assert!(
+        out.contains("E0404") && out.contains("exit code 3") && out.contains("no disk"),
+        "{out}"
+    );
+    assert!(dir.join("fine.txt").exists() && !dir.join("after.txt").exists());
+}
+
+#[test]
+fn guards_protect_resources_and_refuse_deleting_everything() {
+    let dir = project("guards");
+    write(
+        &dir,
+        "main.cairn",
+        "resource a: file.File(protect: true) { path: \"a.txt\", content: \"a\" }\nresource b: file.File { path: \"b.txt\", content: \"b\" }\n",
+    );
+    assert!(cairn(&dir, &["apply", "main.cairn"]).status.success());
+    write(
+        &dir,
+        "main.cairn",
+        "resource b: file.File { path: \"b.txt\", content: \"b\" }\n",
+    );
+    let o = cairn(&dir, &["apply", "main.cairn"]);
+    assert!(
+        text(&o).contains("deletes protected resources: a"),
+        "{}",
+        text(&o)
+    );
+    assert!(dir.join("a.txt").exists());
+    // Protection is kept in state: it holds although `a` left the program.
+    write(&dir, "main.cairn", "x: 1\n");
+    let o = cairn(&dir, &["apply", "main.cairn", "--allow-protected-delete"]);
+    assert!(
+        text(&o).contains("deletes every resource (2)"),
+        "{}",
+        text(&o)
+    );
+    let o = cairn(
+        &dir,
+        &[
+            "apply",
+            "main.cairn",
+            "--allow-protected-delete",
+            "--allow-delete-all",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!dir.join("a.txt").exists() && !dir.join("b.txt").exists());
+}
+
+#[test]
+fn state_problems_and_unknown_values_are_diagnostics() {
+    let dir = project("corrupt");
+    write(
+        &dir,
+        "main.cairn",
+        "resource a: file.File { path: \"a.txt\", content: \"a\" }\n",
+    );
+    std::fs::create_dir_all(dir.join(".cairn")).unwrap_or_default();
+    write(&dir.join(".cairn"), "state.json", "{ not json");
+    let o = cairn(&dir, &["plan", "main.cairn"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("E0402"), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".cairn/state.json")).unwrap_or_default(),
+        "{ not json",
+        "a corrupt state is never replaced"
+    );
+    // An exported manifest cannot use a value known only after apply.
+    let dir = project("unknown");
+    write(
+        &dir,
+        "main.cairn",
+        "resource db: exec.Command { create: [\"./db.sh\"], outputs: [\"host\"] }\nresource cm: k8s.ConfigMap { apiVersion: \"v1\", kind: \"ConfigMap\", metadata.name: \"db\", data.HOST: db.host }\n",
+    );
+    let o = cairn(&dir, &["export", "main.cairn"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("E0201") && text(&o).contains("`cm.data.HOST` uses `db.host`"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// Applies 200 exec resources in a child process and kills it at random moments (at least 20
+/// times while it is working), applying again each time: the state always loads, the end
+/// state equals a clean apply, and no resource is ever created twice.
+#[cfg(unix)]
+#[test]
+fn a_killed_apply_loses_nothing_and_creates_nothing_twice() {
+    let script = root().join("tests/fixtures/crash/res.sh");
+    let program = format!(
+        r#"for i in range(200) {{
+  resource r[i]: exec.Command(depends_on: if i % 10 == 0 {{ [] }} else {{ [r[i - 1]] }}) {{
+    create: ["{s}", "create", "r${{i}}"]
+    read: ["{s}", "read", "r${{i}}"]
+    delete: ["{s}", "delete", "r${{i}}"]
+  }}
+}}
+"#,
+        s = script.display()
+    );
+    let clean = project("crash-clean");
+    let crash_dir = clean.join("objects");
+    std::fs::create_dir_all(&crash_dir).unwrap_or_default();
+    write(&clean, "main.cairn", &program);
+    let o = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["apply", "main.cairn"])
+        .current_dir(&clean)
+        .env("CRASH_DIR", &crash_dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(o.status.success(), "{}", text(&o));
+    let resources = |dir: &Path| -> serde_json::Value {
+        let s = std::fs::read_to_string(dir.join(".cairn/state.json")).unwrap_or_default();
+        let v: serde_json::Value =
+            serde_json::from_str(&s).unwrap_or_else(|e| panic!("the state does not load: {e}"));
+        v["resources"].clone()
+    };
+    let expected = resources(&clean);
+    assert_eq!(expected.as_object().map(|o| o.len()), Some(200));
+
+    let dir = project("crash");
+    let objects = dir.join("objects");
+    std::fs::create_dir_all(&objects).unwrap_or_default();
+    write(&dir, "main.cairn", &program);
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut kills = 0;
+    let mut runs = 0;
+    while kills < 20 {
+        runs += 1;
+        assert!(runs < 200, "could not interrupt an apply 20 times");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .args(["apply", "main.cairn"])
+            .current_dir(&dir)
+            .env("CRASH_DIR", &objects)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::thread::sleep(std::time::Duration::from_millis(30 + next() % 400));
+        let finished = child.try_wait().ok().flatten().is_some();
+        if !finished {
+            let _ = child.kill();
+            kills += 1;
+        }
+        let _ = child.wait();
+        // Commands of the killed apply run in their own process group: let them end.
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        // The state always loads.
+        let _ = resources(&dir);
+        let _ = std::fs::remove_file(dir.join(".cairn/lock.json"));
+        if finished {
+            // Start over so that later kills land in the middle of work again.
+            assert_eq!(resources(&dir), expected);
+            let _ = std::fs::remove_dir_all(dir.join(".cairn"));
+            let _ = std::fs::remove_dir_all(&objects);
+            std::fs::create_dir_all(&objects).unwrap_or_default();
+        }
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["apply", "main.cairn"])
+        .current_dir(&dir)
+        .env("CRASH_DIR", &objects)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        resources(&dir),
+        expected,
+        "the end state differs from a clean apply"
+    );
+    let creates = std::fs::read_to_string(objects.join("creates")).unwrap_or_default();
+    let mut seen = std::collections::BTreeSet::new();
+    for name in creates.lines() {
+        assert!(seen.insert(name), "{name} was created twice");
+    }
+    for i in 0..200 {
+        assert!(objects.join(format!("r{i}")).exists(), "r{i} is missing");
+    }
+}
