@@ -123,6 +123,12 @@ fn language_guide_examples_run() {
 }
 
 #[test]
+fn resources_guide_examples_run() {
+    let n = check_examples("docs/resources.md");
+    assert!(n >= 1, "docs/resources.md has no example");
+}
+
+#[test]
 fn readme_examples_run() {
     check_examples("README.md");
 }

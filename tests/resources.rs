@@ -423,3 +423,104 @@ fn a_killed_apply_loses_nothing_and_creates_nothing_twice() {
         assert!(objects.join(format!("r{i}")).exists(), "r{i} is missing");
     }
 }
+
+#[test]
+fn the_graph_tracks_keyed_instances_and_depends_on() {
+    let dir = project("graph");
+    write(
+        &dir,
+        "main.cairn",
+        r#"
+resource db: exec.Command { create: ["./db.sh"], outputs: ["host"] }
+for s in ["web", "api"] {
+  resource cfg[s]: file.File { path: "${s}.env", content: "DB=${db.host}" }
+  resource svc[s]: exec.Command(depends_on: [cfg[s]]) { create: ["./start.sh", s] }
+}
+resource report: file.File { path: "report.txt", content: svc["web"].create[1] }
+resource a: file.File { path: "a.txt", content: "a" }
+resource b: file.File { path: "a.txt", content: "b" }
+"#,
+    );
+    let o = cairn(&dir, &["graph", "main.cairn"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "db (exec.Command)\ncfg[\"web\"] (file.File)\n  <- db\nsvc[\"web\"] (exec.Command)\n  <- cfg[\"web\"]  (depends_on)\ncfg[\"api\"] (file.File)\n  <- db\nsvc[\"api\"] (exec.Command)\n  <- cfg[\"api\"]  (depends_on)\nreport (file.File)\n  <- svc[\"web\"]\na (file.File)\nb (file.File)\n"
+    );
+    let o = cairn(&dir, &["graph", "main.cairn", "--format", "dot"]);
+    let dot = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(dot.starts_with("digraph resources {"), "{dot}");
+    assert!(
+        dot.contains("\"cfg[\\\"web\\\"]\" -> \"svc[\\\"web\\\"]\" [style=dashed];"),
+        "{dot}"
+    );
+    // Two files at one path are refused before anything runs.
+    let o = cairn(&dir, &["plan", "main.cairn"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("both write the file `a.txt`"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn target_limits_the_run_and_ctrl_c_stops_new_work() {
+    let dir = project("target");
+    write(
+        &dir,
+        "main.cairn",
+        r#"
+resource base: file.File { path: "base.txt", content: "base" }
+resource app: file.File { path: "app.txt", content: "app ${base.sha256}" }
+resource other: file.File { path: "other.txt", content: "other" }
+"#,
+    );
+    let o = cairn(&dir, &["apply", "main.cairn", "--target", "app"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(dir.join("base.txt").exists() && dir.join("app.txt").exists());
+    assert!(
+        !dir.join("other.txt").exists(),
+        "--target applied more than asked"
+    );
+    assert!(text(&o).contains("[2/2]"), "{}", text(&o));
+
+    // Ctrl-C: the running operation finishes and is recorded; nothing new starts.
+    let dir = project("interrupt");
+    write(
+        &dir,
+        "main.cairn",
+        r#"
+resource first: exec.Command { create: ["sh", "-c", "sleep 1; echo '{}'"] }
+resource second: exec.Command(depends_on: [first]) { create: ["sh", "-c", "touch second-ran; echo '{}'"] }
+"#,
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["apply", "main.cairn"])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("1 done") && shown.contains("not started (interrupted)"),
+        "{shown}"
+    );
+    assert!(
+        !dir.join("second-ran").exists(),
+        "work started after Ctrl-C"
+    );
+    let state = std::fs::read_to_string(dir.join(".cairn/state.json")).unwrap_or_default();
+    assert!(
+        state.contains("\"first\"") && !state.contains("\"second\""),
+        "{state}"
+    );
+    assert!(!dir.join(".cairn/lock.json").exists());
+}

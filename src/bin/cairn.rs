@@ -876,7 +876,18 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
         println!("No changes: the recorded state matches the program.");
         return Ok(());
     }
+    // Progress: a line per step, counted (`[ 3/12]`), on stderr.
+    let total = apply::operations(&plan, &opts).len();
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let width = total.to_string().len();
     let progress = |p: apply::Progress<'_>| {
+        let count = match p {
+            apply::Progress::Started(_) => finished.load(std::sync::atomic::Ordering::SeqCst),
+            apply::Progress::Finished { .. } => {
+                finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
+            }
+        };
+        let counter = format!("[{count:>width$}/{total}]");
         let line = match p {
             apply::Progress::Started(c) => {
                 format!(
@@ -908,7 +919,7 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
                 }
             },
         };
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        let _ = writeln!(std::io::stderr().lock(), "{counter} {line}");
     };
     let (report, _state): (apply::Report, state::State) = apply::apply(
         &plan,

@@ -158,6 +158,20 @@ fn targeted<'p>(plan: &'p Plan, targets: &[String]) -> BTreeSet<&'p str> {
     out
 }
 
+/// The changes an apply of `plan` runs: those that change something, within the targets.
+pub fn operations<'p>(plan: &'p Plan, opts: &Options) -> Vec<&'p Change> {
+    let targets = (!opts.targets.is_empty()).then(|| targeted(plan, &opts.targets));
+    plan.changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| {
+            targets
+                .as_ref()
+                .is_none_or(|t| t.contains(c.address.as_str()))
+        })
+        .collect()
+}
+
 /// Applies `plan` (checked with [`check`]) to `state`, saving it through `store` around every
 /// operation.
 pub fn apply(
@@ -169,17 +183,7 @@ pub fn apply(
     opts: &Options,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<(Report, State), String> {
-    let targets = (!opts.targets.is_empty()).then(|| targeted(plan, &opts.targets));
-    let nodes: Vec<&Change> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action != Action::NoOp)
-        .filter(|c| {
-            targets
-                .as_ref()
-                .is_none_or(|t| t.contains(c.address.as_str()))
-        })
-        .collect();
+    let nodes = operations(plan, opts);
     let index: BTreeMap<&str, usize> = nodes
         .iter()
         .enumerate()

@@ -204,6 +204,21 @@ pub fn make(
             observed.insert(address, o);
         }
     }
+    // Two file resources writing one file would race each other in apply.
+    let mut paths: BTreeMap<String, &str> = BTreeMap::new();
+    for d in desired.iter().filter(|d| d.provider == "file") {
+        if let Some(p) = d.inputs.get("path").and_then(Json::as_str) {
+            let key = crate::source::normalize(std::path::Path::new(p))
+                .display()
+                .to_string();
+            if let Some(first) = paths.insert(key, &d.address) {
+                return Err(format!(
+                    "`{}` and `{first}` both write the file `{p}`",
+                    d.address
+                ));
+            }
+        }
+    }
     let mut outputs: BTreeMap<String, Json> = BTreeMap::new();
     let mut changes = Vec::new();
     let wanted: BTreeSet<&str> = desired.iter().map(|d| d.address.as_str()).collect();
