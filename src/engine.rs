@@ -98,6 +98,15 @@ pub struct FieldInfo {
     pub doc: Option<String>,
 }
 
+/// What linting a program found.
+#[derive(Clone, Debug)]
+pub struct LintRun {
+    /// The program's problems, then the lint findings.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The safe fixes the findings offer (`cairn lint --fix`).
+    pub fixes: Vec<crate::lint::Fix>,
+}
+
 /// The result of an evaluation: what could be computed, and every diagnostic.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -330,6 +339,11 @@ impl Engine {
 
     /// Loads the program at `path` (a file or a package folder) with every module it imports.
     pub fn load_program(&mut self, path: &Path) -> (Program, Vec<Diagnostic>) {
+        let path = if path.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            path
+        };
         if self.loader.is_dir(path) {
             return modules::link(&*self.loader, &mut self.sources, modules::Entry::Path(path));
         }
@@ -344,6 +358,47 @@ impl Engine {
                 (Program::single(empty), vec![*d])
             }
         }
+    }
+
+    /// Lints the program at `path` (a file or a package folder): the program's own problems
+    /// (syntax, types, evaluation) come first, then the findings of the enabled lint rules,
+    /// with the safe fixes they offer. Levels come from `[lint]` in the project's cairn.toml.
+    pub fn lint(&mut self, path: &Path) -> LintRun {
+        let (program, problems) = self.load_program(path);
+        if problems.iter().any(Diagnostic::is_error) {
+            return LintRun {
+                diagnostics: problems,
+                fixes: Vec::new(),
+            };
+        }
+        let settings = program
+            .project
+            .as_ref()
+            .map(|p| p.lint.clone())
+            .unwrap_or_default();
+        let config = match crate::lint::Config::from_settings(&settings) {
+            Ok(c) => c,
+            Err(m) => {
+                return LintRun {
+                    diagnostics: vec![
+                        Diagnostic::error(codes::PROJECT_FILE, m)
+                            .with_help("the rules and groups are listed in docs/lint-rules.md"),
+                    ],
+                    fixes: Vec::new(),
+                };
+            }
+        };
+        let out = self.run_program(program.clone(), problems, None);
+        let mut diagnostics: Vec<Diagnostic> = out.diagnostics.clone();
+        let cx = crate::lint::Context {
+            program: &program,
+            sources: &self.sources,
+            resources: &out.resources,
+            document: &out.document,
+        };
+        let (found, fixes) = crate::lint::run(&cx, &config);
+        diagnostics.extend(found);
+        LintRun { diagnostics, fixes }
     }
 
     /// The reference documentation (Markdown) of a module: `std.<name>` for the standard

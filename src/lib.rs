@@ -23,6 +23,7 @@ mod engine;
 pub mod eval;
 pub mod export;
 pub mod importers;
+pub mod lint;
 pub mod modules;
 pub mod resources;
 pub mod source;
@@ -32,8 +33,8 @@ pub mod value;
 
 pub use diagnostics::{Diagnostic, Severity};
 pub use engine::{
-    Description, ENV_PREFIX, Engine, Error, FieldInfo, Outcome, ParamInfo, SchemaInfo, from_path,
-    from_str,
+    Description, ENV_PREFIX, Engine, Error, FieldInfo, LintRun, Outcome, ParamInfo, SchemaInfo,
+    from_path, from_str,
 };
 pub use source::{FsLoader, Loader, MemoryLoader, SourceMap};
 pub use value::Value;

@@ -19,6 +19,7 @@ mod embed;
 mod examples;
 mod import;
 mod k8s;
+mod lint;
 mod resources;
 mod robustness;
 mod roundtrip;

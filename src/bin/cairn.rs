@@ -92,6 +92,15 @@ enum Command {
     /// Remove a stale lock left by an apply that did not finish (a crashed process, a killed
     /// CI job). Make sure no apply is running first.
     Unlock(UnlockArgs),
+    /// Check programs with the lint rules (docs/lint-rules.md): unused and shadowed names,
+    /// constant conditions, naming, Kubernetes pitfalls (untagged images, missing limits and
+    /// probes, privileged containers, selectors that match nothing), secrets in plain text.
+    ///
+    /// Levels come from `[lint]` in cairn.toml (`"unused-binding" = "off"`, `kubernetes =
+    /// "error"`); `// cairn:allow(rule-name): reason` silences one finding. Exit code 1 when
+    /// there is an error-level finding (warnings alone exit 0). `--format sarif` writes SARIF
+    /// 2.1.0 for code scanning; `--fix` applies the safe fixes rules offer.
+    Lint(LintArgs),
     /// Print the resource graph: every resource instance and what it depends on.
     ///
     /// An edge comes from a reference between resources (`db.host`, `deploy["web"]`) or from a
@@ -154,6 +163,29 @@ struct UnlockArgs {
     /// The project (a program in it, or its folder); the current folder by default.
     #[arg(default_value = ".")]
     path: PathBuf,
+}
+
+#[derive(Args)]
+struct LintArgs {
+    /// Programs: Cairn files or package folders (default: the current folder).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// `human`, `json` (the diagnostics as JSON) or `sarif` (SARIF 2.1.0).
+    #[arg(long, short = 'f', value_enum, default_value_t = LintFormat::Human)]
+    format: LintFormat,
+    /// Apply the safe fixes the findings offer, then report what is left.
+    #[arg(long)]
+    fix: bool,
+    /// Set a parameter for the evaluation the value rules look at: `--param n=10`.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    params: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LintFormat {
+    Human,
+    Json,
+    Sarif,
 }
 
 #[derive(Args)]
@@ -360,7 +392,7 @@ fn main() -> ExitCode {
         Color::Never => false,
         Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let result = std::panic::catch_unwind(|| run(cli));
+    let result = std::panic::catch_unwind(|| run(cli, color));
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(Failure::User(diags, sources))) => {
@@ -542,7 +574,7 @@ fn print_schemas(desc: &cairn::Description, only: Option<&str>) -> String {
     out
 }
 
-fn run(cli: Cli) -> Result<(), Failure> {
+fn run(cli: Cli, cli_color: bool) -> Result<(), Failure> {
     match cli.command {
         Command::Export(args) => {
             let mut engine = engine_for(&args.common)?;
@@ -671,6 +703,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Import(cmd) => import(cmd),
         Command::Plan(args) => plan_command(args),
+        Command::Lint(args) => lint_command(args, cli_color),
         Command::Apply(args) => apply_command(args),
         Command::Unlock(args) => {
             let store = state_store(&args.path)?;
@@ -813,6 +846,89 @@ fn make_plan(
             "fix the resource's inputs in the program, or the provider's command",
         )])
     })
+}
+
+fn lint_command(args: LintArgs, color: bool) -> Result<(), Failure> {
+    let new_engine = || {
+        let mut e = Engine::new();
+        for p in &args.params {
+            if let Some((k, v)) = p.split_once('=') {
+                e.param_text(k.trim(), v);
+            }
+        }
+        e
+    };
+    let mut engine = new_engine();
+    let mut all = Vec::new();
+    let mut fixed = 0;
+    for path in &args.paths {
+        let mut run = engine.lint(path);
+        if args.fix && !run.fixes.is_empty() {
+            let mut by_file: std::collections::BTreeMap<
+                cairn::source::FileId,
+                Vec<&cairn::lint::Fix>,
+            > = Default::default();
+            for f in &run.fixes {
+                by_file.entry(f.file).or_default().push(f);
+            }
+            for (file, fixes) in by_file {
+                let name = engine.sources().name(file).to_string();
+                let text = cairn::lint::apply_fixes(engine.sources().text(file), &fixes);
+                emit(|w| w.write_all(text.as_bytes()), Some(Path::new(&name)))?;
+                fixed += fixes.len();
+            }
+            // Report what is left.
+            engine = new_engine();
+            run = engine.lint(path);
+        }
+        all.extend(run.diagnostics);
+    }
+    if args.fix {
+        let _ = writeln!(
+            std::io::stderr(),
+            "applied {fixed} fix{}",
+            if fixed == 1 { "" } else { "es" }
+        );
+    }
+    let errors = all.iter().any(|d| d.is_error());
+    match args.format {
+        LintFormat::Sarif => {
+            let log = cairn::lint::sarif::log(&all, engine.sources());
+            let text = format!(
+                "{}\n",
+                serde_json::to_string_pretty(&log).unwrap_or_default()
+            );
+            emit(|w| w.write_all(text.as_bytes()), None)?;
+        }
+        LintFormat::Json => {
+            let list: Vec<_> = all
+                .iter()
+                .map(|d| render::json(d, engine.sources()))
+                .collect();
+            let text = format!("{}\n", serde_json::json!({ "diagnostics": list }));
+            emit(|w| w.write_all(text.as_bytes()), None)?;
+        }
+        LintFormat::Human => {
+            let mut err = std::io::stderr().lock();
+            for d in &all {
+                let _ = write!(err, "{}", render::fancy(d, engine.sources(), color));
+            }
+            let warnings = all.iter().filter(|d| !d.is_error()).count();
+            let errs = all.len() - warnings;
+            let _ = writeln!(
+                err,
+                "{errs} error{}, {warnings} warning{}",
+                if errs == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" }
+            );
+        }
+    }
+    if errors {
+        // The findings were printed above.
+        Err(Failure::User(Vec::new(), SourceMap::new()))
+    } else {
+        Ok(())
+    }
 }
 
 fn plan_command(args: PlanArgs) -> Result<(), Failure> {

@@ -44,12 +44,15 @@ pub struct Project {
     pub name: Option<String>,
     /// Folders that imports without `./` are looked up in, in order.
     pub roots: Vec<PathBuf>,
+    /// `[lint]`: levels by rule or group name (checked by the linter).
+    pub lint: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Manifest {
     project: Option<ManifestProject>,
+    lint: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +90,7 @@ impl Project {
             manifest: None,
             name: None,
             roots: vec![start],
+            lint: Default::default(),
         })
     }
 
@@ -112,6 +116,7 @@ impl Project {
         };
         let m: Manifest =
             toml::from_str(text).map_err(|e| bad(e.message().trim().to_string(), e.span()))?;
+        let lint = m.lint.unwrap_or_default();
         let p = m.project.unwrap_or(ManifestProject {
             name: None,
             roots: None,
@@ -133,6 +138,7 @@ impl Project {
             manifest: Some(manifest.to_path_buf()),
             name: p.name,
             roots,
+            lint,
         })
     }
 }
@@ -267,6 +273,7 @@ pub fn link(
                 manifest: None,
                 name: None,
                 roots: vec![root],
+                lint: Default::default(),
             }
         }
     };
@@ -283,7 +290,7 @@ pub fn link(
     };
     let files = match entry {
         Entry::File(f) => vec![f],
-        Entry::Path(p) => match l.read_module(&normalize(p), None) {
+        Entry::Path(p) => match l.read_module(&non_empty(normalize(p)), None) {
             Ok(files) => files,
             Err(d) => {
                 l.diagnostics.push(*d);
@@ -692,6 +699,15 @@ impl Linker<'_> {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default()
+    }
+}
+
+/// `.` for the empty path (the current folder), the path otherwise.
+fn non_empty(p: PathBuf) -> PathBuf {
+    if p.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        p
     }
 }
 

@@ -487,3 +487,111 @@ pub fn item_head(item: &Item) -> Span {
         _ => item.span,
     }
 }
+
+/// Calls `f` on each direct child expression of `e` (keys that are computed, elements, entries,
+/// operands, bodies), in source order. For passes over the tree (lint rules).
+pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    fn keys(path: &[Key], f: &mut dyn FnMut(&Expr)) {
+        for k in path {
+            if let KeyKind::Computed(e) = &k.kind {
+                f(e);
+            }
+        }
+    }
+    fn element(el: &Element, f: &mut dyn FnMut(&Expr)) {
+        match &el.kind {
+            ElementKind::Expr(e) | ElementKind::Spread(e) => f(e),
+            ElementKind::For {
+                iter, filter, body, ..
+            } => {
+                f(iter);
+                if let Some(c) = filter {
+                    f(c);
+                }
+                element(body, f);
+            }
+            ElementKind::If { cond, body } => {
+                f(cond);
+                element(body, f);
+            }
+        }
+    }
+    fn entries(list: &[Entry], f: &mut dyn FnMut(&Expr)) {
+        for en in list {
+            match &en.kind {
+                EntryKind::Field(fl) => {
+                    keys(&fl.path, f);
+                    f(&fl.value);
+                }
+                EntryKind::Spread(e) => f(e),
+                EntryKind::For {
+                    iter,
+                    filter,
+                    entries: inner,
+                    ..
+                } => {
+                    f(iter);
+                    if let Some(c) = filter {
+                        f(c);
+                    }
+                    entries(inner, f);
+                }
+                EntryKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    f(cond);
+                    entries(then, f);
+                    if let Some(o) = otherwise {
+                        entries(o, f);
+                    }
+                }
+                EntryKind::Let(d) => f(&d.value),
+            }
+        }
+    }
+    match &e.kind {
+        ExprKind::Lit(_) | ExprKind::Var(_) => {}
+        ExprKind::Interp(parts) => {
+            for p in parts {
+                if let StrPart::Expr(x) = p {
+                    f(x);
+                }
+            }
+        }
+        ExprKind::List(els) => els.iter().for_each(|el| element(el, f)),
+        ExprKind::Object { entries: list, .. } => entries(list, f),
+        ExprKind::Field { target, .. } => f(target),
+        ExprKind::Index { target, index } => {
+            f(target);
+            f(index);
+        }
+        ExprKind::Call { callee, args } => {
+            f(callee);
+            for a in args {
+                f(a);
+            }
+        }
+        ExprKind::Unary { operand, .. } => f(operand),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            f(lhs);
+            f(rhs);
+        }
+        ExprKind::If {
+            cond,
+            then,
+            otherwise,
+        } => {
+            f(cond);
+            f(then);
+            f(otherwise);
+        }
+        ExprKind::Let { decl, body } => {
+            f(&decl.value);
+            f(body);
+        }
+        ExprKind::Lambda(def) => f(&def.body),
+        ExprKind::Paren(x) => f(x),
+    }
+}
