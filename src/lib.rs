@@ -22,6 +22,7 @@ pub mod doc;
 mod engine;
 pub mod eval;
 pub mod export;
+pub mod fmt;
 pub mod importers;
 pub mod lint;
 pub mod modules;

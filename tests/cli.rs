@@ -619,3 +619,39 @@ fn a_symbolic_link_cannot_lead_an_import_out_of_the_project() {
     );
     assert!(!stdout(&o).contains("s3cr3t"));
 }
+
+#[test]
+fn fmt_formats_files_and_check_lists_them() {
+    let dir = temp_dir("fmt");
+    std::fs::write(dir.join("a.cairn"), "x:{a:1,b:[1,2]}   // hi\nlet  y=2\n").unwrap_or_default();
+    std::fs::write(dir.join("b.cairn"), "z: 1\n").unwrap_or_default();
+    let o = cairn(&["fmt", "--check", dir.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("a.cairn") && !stdout(&o).contains("b.cairn"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("1 file is not formatted"),
+        "{}",
+        stderr(&o)
+    );
+    let o = cairn(&["fmt", dir.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("a.cairn")).unwrap_or_default(),
+        "x: { a: 1, b: [1, 2] } // hi\nlet y = 2\n"
+    );
+    let o = cairn(&["fmt", "--check", dir.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(0));
+    // A file with a syntax error is reported, not formatted.
+    std::fs::write(dir.join("c.cairn"), "x: [1, 2\n").unwrap_or_default();
+    let o = cairn(&["fmt", dir.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0001"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("c.cairn")).unwrap_or_default(),
+        "x: [1, 2\n"
+    );
+}

@@ -92,6 +92,12 @@ enum Command {
     /// Remove a stale lock left by an apply that did not finish (a crashed process, a killed
     /// CI job). Make sure no apply is running first.
     Unlock(UnlockArgs),
+    /// Format Cairn files in the one canonical layout (docs/language.md, "Formatting").
+    ///
+    /// PATHs are files or folders (every `.cairn` file under them); default: the current folder.
+    /// Formatting keeps every comment and never changes meaning. `--check` changes nothing: it
+    /// lists the files that would change and exits 1 if there are any (for CI).
+    Fmt(FmtArgs),
     /// Check programs with the lint rules (docs/lint-rules.md): unused and shadowed names,
     /// constant conditions, naming, Kubernetes pitfalls (untagged images, missing limits and
     /// probes, privileged containers, selectors that match nothing), secrets in plain text.
@@ -163,6 +169,16 @@ struct UnlockArgs {
     /// The project (a program in it, or its folder); the current folder by default.
     #[arg(default_value = ".")]
     path: PathBuf,
+}
+
+#[derive(Args)]
+struct FmtArgs {
+    /// Files or folders (default: the current folder).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Change nothing; list the files that are not formatted and exit 1 if there are any.
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Args)]
@@ -704,6 +720,7 @@ fn run(cli: Cli, cli_color: bool) -> Result<(), Failure> {
         Command::Import(cmd) => import(cmd),
         Command::Plan(args) => plan_command(args),
         Command::Lint(args) => lint_command(args, cli_color),
+        Command::Fmt(args) => fmt_command(args),
         Command::Apply(args) => apply_command(args),
         Command::Unlock(args) => {
             let store = state_store(&args.path)?;
@@ -846,6 +863,86 @@ fn make_plan(
             "fix the resource's inputs in the program, or the provider's command",
         )])
     })
+}
+
+/// The `.cairn` files under `path` (itself, when it is a file), sorted; hidden folders and
+/// `target` are skipped.
+fn cairn_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if path.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with('.') || name == "target" {
+            continue;
+        }
+        if p.is_dir() {
+            cairn_files(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "cairn") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn fmt_command(args: FmtArgs) -> Result<(), Failure> {
+    let mut files = Vec::new();
+    for p in &args.paths {
+        cairn_files(p, &mut files).map_err(|e| {
+            user(vec![
+                Diagnostic::error(codes::IO, format!("cannot read {}: {e}", p.display()))
+                    .with_help("check the path and its permissions"),
+            ])
+        })?;
+    }
+    let mut sources = SourceMap::new();
+    let mut problems = Vec::new();
+    let mut changed = Vec::new();
+    for f in &files {
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(
+                    Diagnostic::error(codes::IO, format!("cannot read {}: {e}", f.display()))
+                        .with_help("check the path and its permissions"),
+                );
+                continue;
+            }
+        };
+        let id = sources.add(f.display().to_string(), text.as_str());
+        match cairn::fmt::format_source(id, &text) {
+            Ok(formatted) if formatted != text => {
+                changed.push(f.display().to_string());
+                if !args.check {
+                    emit(|w| w.write_all(formatted.as_bytes()), Some(f))?;
+                }
+            }
+            Ok(_) => {}
+            Err(diags) => problems.extend(diags),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::User(problems, sources));
+    }
+    let mut out = std::io::stdout().lock();
+    for c in &changed {
+        let _ = writeln!(out, "{c}");
+    }
+    if args.check && !changed.is_empty() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{} file{} not formatted; run `cairn fmt` to format",
+            changed.len(),
+            if changed.len() == 1 { " is" } else { "s are" }
+        );
+        return Err(Failure::User(Vec::new(), SourceMap::new()));
+    }
+    Ok(())
 }
 
 fn lint_command(args: LintArgs, color: bool) -> Result<(), Failure> {

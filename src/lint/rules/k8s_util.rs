@@ -108,7 +108,9 @@ impl<'a> Pod<'a> {
                     out.push(Container {
                         value: c,
                         name: c.get("name").and_then(Value::as_str),
-                        path: format!("{}spec.{field}[{i}]", self.at),
+                        at: self.at,
+                        field,
+                        index: i,
                         init,
                     });
                 }
@@ -134,13 +136,21 @@ impl<'a> Pod<'a> {
 pub struct Container<'a> {
     pub value: &'a Value,
     pub name: Option<&'a str>,
-    /// Its path in the object: `spec.template.spec.containers[0]`.
-    pub path: String,
+    /// Where its pod spec is in the object (`spec.template.`), its list and its index: the
+    /// path is only written out for a finding (there can be tens of thousands of containers).
+    at: &'a str,
+    field: &'static str,
+    index: usize,
     /// One of `initContainers`.
     pub init: bool,
 }
 
 impl Container<'_> {
+    /// Its path in the object: `spec.template.spec.containers[0]`.
+    pub fn path(&self) -> String {
+        format!("{}spec.{}[{}]", self.at, self.field, self.index)
+    }
+
     /// For messages: "container `web` (`spec.template.spec.containers[0]`)".
     pub fn describe(&self) -> String {
         let what = if self.init {
@@ -149,8 +159,8 @@ impl Container<'_> {
             "container"
         };
         match self.name {
-            Some(n) => format!("{what} `{n}` (`{}`)", self.path),
-            None => format!("{what} `{}`", self.path),
+            Some(n) => format!("{what} `{n}` (`{}`)", self.path()),
+            None => format!("{what} `{}`", self.path()),
         }
     }
 }

@@ -71,6 +71,23 @@ impl Rule for ServiceSelector {
         if workloads.is_empty() {
             return;
         }
+        // Workloads by (namespace, label, value) of their pods, so that a Service looks only
+        // at the workloads that carry one of its selector's labels (the fleet has thousands of
+        // both: comparing each Service with each workload would be quadratic).
+        let mut by_label: std::collections::HashMap<(String, &str, String), Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, (w, p)) in workloads.iter().enumerate() {
+            if let Some(labels) = p.labels.and_then(Value::as_object) {
+                for (k, v) in labels.iter() {
+                    if let Value::Str(v) = v {
+                        by_label
+                            .entry((namespace(w).to_string(), &**k, v.to_string()))
+                            .or_default()
+                            .push(i);
+                    }
+                }
+            }
+        }
         for svc in objects.iter().filter(|o| o.kind == "Service") {
             let Some(spec) = svc.body.get("spec") else {
                 continue;
@@ -85,16 +102,21 @@ impl Rule for ServiceSelector {
                 continue;
             };
             let ns = namespace(svc);
+            let first = selector
+                .as_object()
+                .and_then(|o| o.iter().next())
+                .and_then(|(k, v)| v.as_str().map(|v| (ns.to_string(), &**k, v.to_string())));
+            let candidates = first.and_then(|key| by_label.get(&key));
+            if candidates.is_some_and(|c| {
+                c.iter()
+                    .any(|&i| k8s_util::selects(selector, workloads[i].1.labels))
+            }) {
+                continue;
+            }
             let here: Vec<&(&K8sObject<'_>, Pod<'_>)> = workloads
                 .iter()
                 .filter(|(w, _)| namespace(w) == ns)
                 .collect();
-            if here
-                .iter()
-                .any(|(_, p)| k8s_util::selects(selector, p.labels))
-            {
-                continue;
-            }
             let in_ns = match svc.namespace() {
                 Some(n) => format!(" in namespace `{n}`"),
                 None => String::new(),
