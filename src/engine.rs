@@ -390,12 +390,7 @@ impl Engine {
         };
         let out = self.run_program(program.clone(), problems, None);
         let mut diagnostics: Vec<Diagnostic> = out.diagnostics.clone();
-        let cx = crate::lint::Context {
-            program: &program,
-            sources: &self.sources,
-            resources: &out.resources,
-            document: &out.document,
-        };
+        let cx = crate::lint::Context::new(&program, &self.sources, &out.resources, &out.document);
         let (found, fixes) = crate::lint::run(&cx, &config);
         diagnostics.extend(found);
         LintRun { diagnostics, fixes }

@@ -150,6 +150,26 @@ pub struct Context<'a> {
     pub resources: &'a [ResourceInstance],
     /// The module document, when the program evaluated (`Null` otherwise).
     pub document: &'a Value,
+    /// The Kubernetes objects among the resources, found once for all the rules that look at
+    /// them.
+    pub(crate) k8s: std::sync::OnceLock<Vec<rules::k8s_util::K8sObject<'a>>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        program: &'a Program,
+        sources: &'a SourceMap,
+        resources: &'a [ResourceInstance],
+        document: &'a Value,
+    ) -> Context<'a> {
+        Context {
+            program,
+            sources,
+            resources,
+            document,
+            k8s: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 impl Context<'_> {
@@ -451,12 +471,7 @@ pub fn lint_str(src: &str) -> Vec<(String, String)> {
     let file = engine.sources_mut().add("main.cairn", src);
     let (program, _) = engine.program(file);
     let out = engine.evaluate(file);
-    let cx = Context {
-        program: &program,
-        sources: engine.sources(),
-        resources: &out.resources,
-        document: &out.document,
-    };
+    let cx = Context::new(&program, engine.sources(), &out.resources, &out.document);
     let by_code: BTreeMap<&str, &str> = rules::ALL
         .iter()
         .map(|r| (r.info().code, r.info().name))

@@ -14,22 +14,39 @@ use crate::value::Value;
 pub const LONG_RUNNING: [&str; 4] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
 
 /// A resource whose body is a Kubernetes object.
+#[derive(Clone)]
 pub struct K8sObject<'a> {
     pub resource: &'a ResourceInstance,
     pub kind: &'a str,
     pub body: &'a Value,
+    /// Its pod, found once.
+    pod: Option<Pod<'a>>,
 }
 
-/// The Kubernetes objects among the resources, in declaration order.
-pub fn objects<'a>(cx: &Context<'a>) -> impl Iterator<Item = K8sObject<'a>> + use<'a> {
+/// The Kubernetes objects among the resources, in declaration order (found once per lint run
+/// and shared by the rules).
+pub fn objects<'c, 'a>(cx: &'c Context<'a>) -> impl Iterator<Item = K8sObject<'a>> + use<'c, 'a> {
     let resources: &'a [ResourceInstance] = cx.resources;
-    resources.iter().filter_map(|r| {
-        crate::export::kubernetes_kind(&r.body).map(|kind| K8sObject {
-            resource: r,
-            kind,
-            body: &r.body,
+    cx.k8s
+        .get_or_init(|| {
+            resources
+                .iter()
+                .filter_map(|r| {
+                    crate::export::kubernetes_kind(&r.body).map(|kind| {
+                        let mut o = K8sObject {
+                            resource: r,
+                            kind,
+                            body: &r.body,
+                            pod: None,
+                        };
+                        o.pod = o.find_pod();
+                        o
+                    })
+                })
+                .collect()
         })
-    })
+        .iter()
+        .cloned()
 }
 
 impl<'a> K8sObject<'a> {
@@ -52,6 +69,10 @@ impl<'a> K8sObject<'a> {
     /// The pod the object runs: its template's, or its own for a Pod. `None` for kinds without
     /// pods and for an object whose pod spec is not an object.
     pub fn pod(&self) -> Option<Pod<'a>> {
+        self.pod.clone()
+    }
+
+    fn find_pod(&self) -> Option<Pod<'a>> {
         let (template, at): (&'a Value, &'static str) = match self.kind {
             "Pod" => (self.body, ""),
             "Deployment"
@@ -80,6 +101,7 @@ impl<'a> K8sObject<'a> {
 }
 
 /// A pod spec, with its labels, inside an object.
+#[derive(Clone)]
 pub struct Pod<'a> {
     /// The pod spec: `containers`, `volumes`, ...
     pub spec: &'a Value,

@@ -11,7 +11,7 @@ pub mod duplicate_key;
 pub mod field_naming;
 pub mod host_path_volume;
 pub mod image_tag;
-mod k8s_util;
+pub(crate) mod k8s_util;
 pub mod privileged_container;
 pub mod readiness_probe;
 pub mod resource_limits;

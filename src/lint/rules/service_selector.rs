@@ -74,14 +74,14 @@ impl Rule for ServiceSelector {
         // Workloads by (namespace, label, value) of their pods, so that a Service looks only
         // at the workloads that carry one of its selector's labels (the fleet has thousands of
         // both: comparing each Service with each workload would be quadratic).
-        let mut by_label: std::collections::HashMap<(String, &str, String), Vec<usize>> =
+        let mut by_label: std::collections::HashMap<(&str, &str, &str), Vec<usize>> =
             std::collections::HashMap::new();
         for (i, (w, p)) in workloads.iter().enumerate() {
             if let Some(labels) = p.labels.and_then(Value::as_object) {
                 for (k, v) in labels.iter() {
                     if let Value::Str(v) = v {
                         by_label
-                            .entry((namespace(w).to_string(), &**k, v.to_string()))
+                            .entry((namespace(w), &**k, &**v))
                             .or_default()
                             .push(i);
                     }
@@ -105,7 +105,7 @@ impl Rule for ServiceSelector {
             let first = selector
                 .as_object()
                 .and_then(|o| o.iter().next())
-                .and_then(|(k, v)| v.as_str().map(|v| (ns.to_string(), &**k, v.to_string())));
+                .and_then(|(k, v)| v.as_str().map(|v| (ns, &**k, v)));
             let candidates = first.and_then(|key| by_label.get(&key));
             if candidates.is_some_and(|c| {
                 c.iter()
@@ -270,12 +270,8 @@ mod tests {
         let file = engine.sources_mut().add("main.cairn", src);
         let (program, _) = engine.program(file);
         let out = engine.evaluate(file);
-        let cx = crate::lint::Context {
-            program: &program,
-            sources: engine.sources(),
-            resources: &out.resources,
-            document: &out.document,
-        };
+        let cx =
+            crate::lint::Context::new(&program, engine.sources(), &out.resources, &out.document);
         let mut found = Vec::new();
         crate::lint::Rule::check(&super::RULE, &cx, &mut found);
         found

@@ -955,12 +955,7 @@ mod tests {
         let file = engine.sources_mut().add("main.cairn", src);
         let (program, _) = engine.program(file);
         let out = engine.evaluate(file);
-        let cx = Context {
-            program: &program,
-            sources: engine.sources(),
-            resources: &out.resources,
-            document: &out.document,
-        };
+        let cx = Context::new(&program, engine.sources(), &out.resources, &out.document);
         let all = fixes(&cx, &Config::default());
         let mine: Vec<&crate::lint::Fix> = all.iter().filter(|f| f.file == file).collect();
         apply_fixes(src, &mine)

@@ -85,12 +85,7 @@ mod tests {
             .map(|d| &d.message)
             .collect();
         assert!(errors.is_empty(), "{main}\n{errors:?}");
-        let cx = Context {
-            program: &program,
-            sources: engine.sources(),
-            resources: &out.resources,
-            document: &out.document,
-        };
+        let cx = Context::new(&program, engine.sources(), &out.resources, &out.document);
         let config = Config::default();
         let messages = lint(&cx, &config)
             .into_iter()
