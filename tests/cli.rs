@@ -655,3 +655,19 @@ fn fmt_formats_files_and_check_lists_them() {
         "x: [1, 2\n"
     );
 }
+
+#[test]
+fn the_repository_s_own_cairn_code_is_formatted() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let o = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["fmt", "--check", "examples", "stdlib", "benches"])
+        .current_dir(root)
+        .output()
+        .expect("run cairn");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "run `cargo run -- fmt examples stdlib benches`:\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
