@@ -490,3 +490,23 @@ pub fn lint_str(src: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The messages of one rule's findings in a program that must evaluate without errors (for
+/// rule tests: a broken fixture cannot pass a "does not fire" test by accident).
+#[cfg(test)]
+pub fn findings_of(src: &str, rule: &str) -> Vec<String> {
+    let out =
+        crate::Engine::with_loader(crate::MemoryLoader::new()).evaluate_str("main.cairn", src);
+    let errors: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| &d.message)
+        .collect();
+    assert!(errors.is_empty(), "{src}\n{errors:?}");
+    lint_str(src)
+        .into_iter()
+        .filter(|(r, _)| r == rule)
+        .map(|(_, m)| m)
+        .collect()
+}

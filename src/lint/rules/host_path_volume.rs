@@ -89,24 +89,10 @@ impl Rule for HostPathVolume {
 #[cfg(test)]
 mod tests {
     use super::INFO;
-    use crate::lint::lint_str;
 
     /// The messages of the rule's findings in a program, which must evaluate without errors.
     fn names(src: &str) -> Vec<String> {
-        let out =
-            crate::Engine::with_loader(crate::MemoryLoader::new()).evaluate_str("main.cairn", src);
-        let errors: Vec<_> = out
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| &d.message)
-            .collect();
-        assert!(errors.is_empty(), "{src}\n{errors:?}");
-        lint_str(src)
-            .into_iter()
-            .filter(|(r, _)| r == "host-path-volume")
-            .map(|(_, m)| m)
-            .collect()
+        crate::lint::findings_of(src, "host-path-volume")
     }
 
     /// A DaemonSet `agent` with these volumes.

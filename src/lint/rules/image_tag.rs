@@ -96,24 +96,10 @@ fn problem(image: &str) -> Option<Problem> {
 #[cfg(test)]
 mod tests {
     use super::{INFO, Problem, problem};
-    use crate::lint::lint_str;
 
     /// The messages of the rule's findings in a program, which must evaluate without errors.
     fn names(src: &str) -> Vec<String> {
-        let out =
-            crate::Engine::with_loader(crate::MemoryLoader::new()).evaluate_str("main.cairn", src);
-        let errors: Vec<_> = out
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| &d.message)
-            .collect();
-        assert!(errors.is_empty(), "{src}\n{errors:?}");
-        lint_str(src)
-            .into_iter()
-            .filter(|(r, _)| r == "image-tag")
-            .map(|(_, m)| m)
-            .collect()
+        crate::lint::findings_of(src, "image-tag")
     }
 
     /// A Deployment `web` whose pod spec is `spec`.
