@@ -1089,11 +1089,20 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
         println!("No changes: the recorded state matches the program.");
         return Ok(());
     }
-    // Progress: a line per step, counted (`[ 3/12]`), on stderr.
+    // Progress on stderr: a line per step, counted (`[ 3/12]`); on a terminal, also a status
+    // line below them with what is running, redrawn as steps start and finish.
     let total = apply::operations(&plan, &opts).len();
     let finished = std::sync::atomic::AtomicUsize::new(0);
     let width = total.to_string().len();
+    let terminal = std::io::stderr().is_terminal();
+    let running: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let progress = |p: apply::Progress<'_>| {
+        if let Ok(mut r) = running.lock() {
+            match &p {
+                apply::Progress::Started(c) => r.push(c.address.clone()),
+                apply::Progress::Finished { change, .. } => r.retain(|a| *a != change.address),
+            }
+        }
         let count = match p {
             apply::Progress::Started(_) => finished.load(std::sync::atomic::Ordering::SeqCst),
             apply::Progress::Finished { .. } => {
@@ -1132,7 +1141,23 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
                 }
             },
         };
-        let _ = writeln!(std::io::stderr().lock(), "{counter} {line}");
+        let mut err = std::io::stderr().lock();
+        if terminal {
+            // Clear the status line, print the step, redraw the status line.
+            let _ = write!(err, "\r\x1b[2K{counter} {line}\n");
+            let now: Vec<String> = running.lock().map(|r| r.clone()).unwrap_or_default();
+            if !now.is_empty() {
+                let mut shown = now.iter().take(4).cloned().collect::<Vec<_>>().join(", ");
+                if now.len() > 4 {
+                    shown.push_str(&format!(" and {} more", now.len() - 4));
+                }
+                let done = finished.load(std::sync::atomic::Ordering::SeqCst);
+                let _ = write!(err, "  {done}/{total} done · running: {shown}");
+            }
+            let _ = err.flush();
+        } else {
+            let _ = writeln!(err, "{counter} {line}");
+        }
     };
     let (report, _state): (apply::Report, state::State) = apply::apply(
         &plan,
@@ -1148,6 +1173,9 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
             Diagnostic::error(codes::PLAN, m).with_help("the state was saved; plan again"),
         ])
     })?;
+    if terminal {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
     println!("{}", report.summary_line());
     if report.succeeded() {
         Ok(())
