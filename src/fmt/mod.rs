@@ -571,17 +571,9 @@ impl<'a> Printer<'a> {
             ItemKind::Param(param) => {
                 self.tok("param");
                 self.space();
-                self.ident(&param.name);
-                if let Some(ty) = &param.ty {
-                    self.tok(":");
-                    self.space();
-                    self.ty(ty);
-                }
+                self.typed_name(&param.name, param.ty.as_ref());
                 if let Some(default) = &param.default {
-                    self.space();
-                    self.tok("=");
-                    self.break_or_space(default.span.start as usize);
-                    self.expr(default);
+                    self.assign(default);
                 }
             }
             ItemKind::Let(decl) => self.let_decl(decl),
@@ -616,16 +608,26 @@ impl<'a> Printer<'a> {
     fn let_decl(&mut self, decl: &LetDecl) {
         self.tok("let");
         self.space();
-        self.ident(&decl.name);
-        if let Some(ty) = &decl.ty {
+        self.typed_name(&decl.name, decl.ty.as_ref());
+        self.assign(&decl.value);
+    }
+
+    /// `name` or `name: Type`.
+    fn typed_name(&mut self, name: &Ident, ty: Option<&TypeExpr>) {
+        self.ident(name);
+        if let Some(ty) = ty {
             self.tok(":");
             self.space();
             self.ty(ty);
         }
+    }
+
+    /// ` = value`, breaking after `=` where the source did.
+    fn assign(&mut self, value: &Expr) {
         self.space();
         self.tok("=");
-        self.break_or_space(decl.value.span.start as usize);
-        self.expr(&decl.value);
+        self.break_or_space(value.span.start as usize);
+        self.expr(value);
     }
 
     fn fn_def(&mut self, def: &FnDef) {
@@ -641,12 +643,7 @@ impl<'a> Printer<'a> {
                     p.tok(",");
                     p.space();
                 }
-                p.ident(&param.name);
-                if let Some(ty) = &param.ty {
-                    p.tok(":");
-                    p.space();
-                    p.ty(ty);
-                }
+                p.typed_name(&param.name, param.ty.as_ref());
             }
         });
         let at = self.skip_trivia(self.last_end, true);
@@ -657,10 +654,7 @@ impl<'a> Printer<'a> {
             self.space();
             self.ty(ret);
         }
-        self.space();
-        self.tok("=");
-        self.break_or_space(def.body.span.start as usize);
-        self.expr(&def.body);
+        self.assign(&def.body);
     }
 
     fn schema(&mut self, schema: &Schema) {
@@ -712,10 +706,7 @@ impl<'a> Printer<'a> {
                 self.space();
                 self.ty(&f.ty);
                 if let Some(default) = &f.default {
-                    self.space();
-                    self.tok("=");
-                    self.break_or_space(default.span.start as usize);
-                    self.expr(default);
+                    self.assign(default);
                 }
             }
             SchemaMember::Check(c) => {
@@ -766,10 +757,7 @@ impl<'a> Printer<'a> {
             self.object(entries, r.body.span);
             self.done(r.body.span.end as usize);
         } else {
-            self.space();
-            self.tok("=");
-            self.break_or_space(r.body.span.start as usize);
-            self.expr(&r.body);
+            self.assign(&r.body);
         }
     }
 
