@@ -778,7 +778,10 @@ impl<'m, 's> Evaluator<'m, 's> {
                 ItemKind::Resource(r) => {
                     // What the enclosing blocks referred to (a `for`'s list, the `let`s before)
                     // counts for every resource in them.
-                    let outer: Vec<Dep> = self.frames[self.frame_base..]
+                    let outer: Vec<Dep> = self
+                        .frames
+                        .get(self.frame_base..)
+                        .unwrap_or_default()
                         .iter()
                         .flatten()
                         .cloned()
