@@ -187,6 +187,10 @@ const TESTED_ELSEWHERE: &[(&str, &str)] = &[
         "E0404",
         "resources::a_failure_skips_its_dependents_and_the_rest_finishes",
     ),
+    ("E0601", "history::unknown_revisions_and_empty_repositories"),
+    ("E0602", "history::apply_refuses_a_dirty_tree"),
+    ("E0603", "history::rollbacks_and_diverged_branches"),
+    ("E0604", "history::signed_history"),
     (
         "E9999",
         "cli: a crash exits 2 (only reachable through a bug)",

@@ -17,6 +17,7 @@ mod corpus;
 mod docs;
 mod embed;
 mod examples;
+mod history;
 mod import;
 mod k8s;
 mod lint;

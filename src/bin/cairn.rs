@@ -116,6 +116,70 @@ enum Command {
     /// Turn YAML, JSON Schema or OpenAPI into Cairn source.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Compare what a program evaluates to at two Git revisions: resources added, removed and
+    /// changed (attribute by attribute) and changes to the module document.
+    ///
+    /// Not a text diff: reformatting, reordering or moving code to another file gives an empty
+    /// diff. Without REV_B, compares REV_A with the working tree. `--format markdown` is made
+    /// for a pull-request comment: `cairn diff origin/main HEAD -f markdown`.
+    Diff(DiffArgs),
+    /// List the commits that changed what a program (or one resource) evaluates to: a semantic
+    /// blame, newest first, with what each commit changed.
+    ///
+    /// Follows first parents from `--rev` (default `HEAD`), so a merged branch shows as its
+    /// merge commit; `--all` follows every parent. Each distinct tree of the project is
+    /// evaluated once.
+    Log(LogArgs),
+}
+
+#[derive(Args)]
+struct ParamArgs {
+    /// Set a parameter for every revision evaluated: `--param env=prod`. Repeatable.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// Read parameters from a YAML or JSON object, one field per parameter.
+    #[arg(long = "params", value_name = "FILE")]
+    params_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The older revision: a sha, a branch, a tag, `HEAD~3`.
+    rev_a: String,
+    /// The newer revision (default: the files in the working tree).
+    rev_b: Option<String>,
+    /// The program: a Cairn file or a package folder.
+    #[arg(long, short = 'P', default_value = ".", value_name = "PATH")]
+    program: PathBuf,
+    #[command(flatten)]
+    params: ParamArgs,
+    /// `text`, `json` (for tools) or `markdown` (for a pull-request comment).
+    #[arg(long, short = 'f', value_enum, default_value_t = PlanFormat::Text)]
+    format: PlanFormat,
+}
+
+#[derive(Args)]
+struct LogArgs {
+    /// Only commits that changed this resource: an address (`db`, `deploy["web"]`), or a
+    /// keyed resource's name for all its instances (`deploy`).
+    resource: Option<String>,
+    /// The program: a Cairn file or a package folder.
+    #[arg(long, short = 'P', default_value = ".", value_name = "PATH")]
+    program: PathBuf,
+    /// Start from this revision.
+    #[arg(long, default_value = "HEAD", value_name = "REV")]
+    rev: String,
+    /// Follow every parent, not only the first.
+    #[arg(long)]
+    all: bool,
+    /// Look at no more than this many commits.
+    #[arg(long, short = 'n', default_value_t = 1000, value_name = "N")]
+    max_count: usize,
+    #[command(flatten)]
+    params: ParamArgs,
+    /// `text` or `json`.
+    #[arg(long, short = 'f', value_enum, default_value_t = TextOrJson::Text)]
+    format: TextOrJson,
 }
 
 #[derive(Args)]
@@ -162,6 +226,22 @@ struct ApplyArgs {
     /// Allow a plan that deletes every resource.
     #[arg(long)]
     allow_delete_all: bool,
+    /// Apply although the project folder has uncommitted changes (the commit recorded is
+    /// `HEAD`, which does not hold them).
+    #[arg(long)]
+    allow_dirty: bool,
+    /// Apply a commit that does not descend from the last applied one: an older commit (a
+    /// rollback) or another branch.
+    #[arg(long)]
+    allow_rollback: bool,
+    /// Refuse unless every commit since the last applied one is signed (SSH) by a key of the
+    /// allowed signers file; also `require-signed = true` under `[git]` in cairn.toml.
+    #[arg(long)]
+    require_signed: bool,
+    /// The allowed signers file (OpenSSH format, as Git's `gpg.ssh.allowedSignersFile`);
+    /// default: `allowed-signers` under `[git]` in cairn.toml.
+    #[arg(long, value_name = "FILE")]
+    allowed_signers: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -179,6 +259,9 @@ struct FmtArgs {
     /// Change nothing; list the files that are not formatted and exit 1 if there are any.
     #[arg(long)]
     check: bool,
+    /// Check the files of this Git revision instead of the working tree (needs `--check`).
+    #[arg(long, value_name = "REV", requires = "check")]
+    rev: Option<String>,
 }
 
 #[derive(Args)]
@@ -195,6 +278,9 @@ struct LintArgs {
     /// Set a parameter for the evaluation the value rules look at: `--param n=10`.
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
     params: Vec<String>,
+    /// Lint the programs at this Git revision instead of the working tree (not with `--fix`).
+    #[arg(long, value_name = "REV", conflicts_with = "fix")]
+    rev: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -226,6 +312,9 @@ struct DocArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     output: Option<PathBuf>,
+    /// Read it at this Git revision instead of from the working tree.
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -282,6 +371,9 @@ struct DescribeArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = TextOrJson::Text)]
     format: TextOrJson,
+    /// Read it at this Git revision instead of from the working tree.
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
 }
 
 #[derive(Args)]
@@ -293,6 +385,9 @@ struct SchemaArgs {
     /// Print JSON Schema (draft 2020-12) instead of a description.
     #[arg(long)]
     json_schema: bool,
+    /// Read it at this Git revision instead of from the working tree.
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -316,6 +411,12 @@ struct Common {
     /// Read parameters from a YAML or JSON object, one field per parameter.
     #[arg(long = "params", value_name = "FILE")]
     params_file: Option<PathBuf>,
+
+    /// Read the program at this Git revision (a sha, `HEAD~3`, a branch, a tag) from the
+    /// repository's object database: no checkout, the working tree is not touched. Imports
+    /// resolve in the same revision. Default: the files on disk.
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
 }
 
 #[derive(Args)]
@@ -448,42 +549,109 @@ fn report(diags: &[Diagnostic], sources: &SourceMap, format: DiagnosticsFormat, 
     }
 }
 
-fn engine_for(common: &Common) -> Result<Engine, Failure> {
-    let mut engine = Engine::new();
-    let mut bad = Vec::new();
-    for p in &common.params {
-        match p.split_once('=') {
-            Some((name, value)) if !name.trim().is_empty() => {
-                engine.param_text(name.trim(), value);
-            }
-            _ => bad.push(
-                Diagnostic::error(
-                    codes::INVALID_ARGS,
-                    format!("`--param {p}` is not of the form NAME=VALUE"),
-                )
-                .with_help("write for example `--param env=prod`"),
-            ),
-        }
-    }
-    if let Some(path) = &common.params_file {
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                if let Err(d) = engine.params_from_document(&path.display().to_string(), &text) {
-                    bad.push(*d);
+/// Parameters from the command line, checked once, set on every engine a command makes.
+struct Params {
+    pairs: Vec<(String, String)>,
+    document: Option<(String, String)>,
+}
+
+impl Params {
+    fn read(params: &[String], file: Option<&Path>) -> Result<Params, Failure> {
+        let mut bad = Vec::new();
+        let mut pairs = Vec::new();
+        for p in params {
+            match p.split_once('=') {
+                Some((name, value)) if !name.trim().is_empty() => {
+                    pairs.push((name.trim().to_string(), value.to_string()));
                 }
+                _ => bad.push(
+                    Diagnostic::error(
+                        codes::INVALID_ARGS,
+                        format!("`--param {p}` is not of the form NAME=VALUE"),
+                    )
+                    .with_help("write for example `--param env=prod`"),
+                ),
             }
-            Err(e) => bad.push(
-                Diagnostic::error(codes::IO, format!("cannot read {}: {e}", path.display()))
-                    .with_help("check the path given to --params"),
-            ),
+        }
+        let mut document = None;
+        if let Some(path) = file {
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    let name = path.display().to_string();
+                    if let Err(d) = Engine::new().params_from_document(&name, &text) {
+                        bad.push(*d);
+                    }
+                    document = Some((name, text));
+                }
+                Err(e) => bad.push(
+                    Diagnostic::error(codes::IO, format!("cannot read {}: {e}", path.display()))
+                        .with_help("check the path given to --params"),
+                ),
+            }
+        }
+        if bad.is_empty() {
+            Ok(Params { pairs, document })
+        } else {
+            Err(Failure::User(bad, SourceMap::new()))
         }
     }
-    engine.params_from_env(std::env::vars());
-    if bad.is_empty() {
-        Ok(engine)
-    } else {
-        Err(Failure::User(bad, SourceMap::new()))
+
+    fn set(&self, engine: &mut Engine) {
+        for (k, v) in &self.pairs {
+            engine.param_text(k, v);
+        }
+        if let Some((name, text)) = &self.document {
+            let _ = engine.params_from_document(name, text);
+        }
+        engine.params_from_env(std::env::vars());
     }
+}
+
+/// Where a command reads its program: the working tree, or a commit of the repository.
+struct Source {
+    git: Option<(cairn::history::Repo, cairn::history::Commit)>,
+}
+
+impl Source {
+    fn open(path: &Path, rev: Option<&str>) -> Result<Source, Failure> {
+        let Some(rev) = rev else {
+            return Ok(Source { git: None });
+        };
+        let repo = cairn::history::Repo::discover(path).map_err(git_failure)?;
+        let commit = repo.resolve(rev).map_err(git_failure)?;
+        Ok(Source {
+            git: Some((repo, commit)),
+        })
+    }
+
+    fn engine(&self) -> Result<Engine, Failure> {
+        match &self.git {
+            None => Ok(Engine::new()),
+            Some((repo, c)) => Ok(Engine::with_loader(repo.loader(c).map_err(git_failure)?)),
+        }
+    }
+
+    fn loader(&self) -> Result<Box<dyn cairn::Loader>, Failure> {
+        match &self.git {
+            None => Ok(Box::new(cairn::FsLoader)),
+            Some((repo, c)) => Ok(Box::new(repo.loader(c).map_err(git_failure)?)),
+        }
+    }
+}
+
+fn git_diagnostic(e: cairn::history::Error) -> Diagnostic {
+    Diagnostic::error(codes::GIT, e.to_string()).with_help(e.help())
+}
+
+fn git_failure(e: cairn::history::Error) -> Failure {
+    user(vec![git_diagnostic(e)])
+}
+
+fn engine_for(common: &Common) -> Result<Engine, Failure> {
+    let params = Params::read(&common.params, common.params_file.as_deref())?;
+    let mut engine = Source::open(&common.file, common.rev.as_deref())?.engine()?;
+    params.set(&mut engine);
+    Ok(engine)
 }
 
 /// Writes documents (checked first, so that a failure leaves no half output behind).
@@ -506,8 +674,8 @@ fn write_documents(
 }
 
 /// Loads a file and describes what it declares.
-fn describe(file: &Path) -> Result<(Engine, cairn::Description), Failure> {
-    let mut engine = Engine::new();
+fn describe(file: &Path, rev: Option<&str>) -> Result<(Engine, cairn::Description), Failure> {
+    let mut engine = Source::open(file, rev)?.engine()?;
     match engine.describe_path(file) {
         Ok(d) => Ok((engine, d)),
         Err(diags) => Err(Failure::User(diags, engine.sources().clone())),
@@ -672,12 +840,12 @@ fn run(cli: Cli, cli_color: bool) -> Result<(), Failure> {
             result
         }
         Command::Params(args) => {
-            let (_, desc) = describe(&args.file)?;
+            let (_, desc) = describe(&args.file, args.rev.as_deref())?;
             let text = print_params(&desc, args.format);
             emit(|w| w.write_all(text.as_bytes()), None)
         }
         Command::Schema(args) => {
-            let (engine, desc) = describe(&args.file)?;
+            let (engine, desc) = describe(&args.file, args.rev.as_deref())?;
             let name = args.name.as_deref();
             if let Some(n) = name
                 && !desc.schemas.iter().any(|s| s.name == n)
@@ -708,7 +876,7 @@ fn run(cli: Cli, cli_color: bool) -> Result<(), Failure> {
             emit(|w| w.write_all(text.as_bytes()), None)
         }
         Command::Doc(args) => {
-            let mut engine = Engine::new();
+            let mut engine = Source::open(Path::new("."), args.rev.as_deref())?.engine()?;
             let text = engine
                 .document(&args.target)
                 .map_err(|d| Failure::User(d, engine.sources().clone()))?;
@@ -718,6 +886,8 @@ fn run(cli: Cli, cli_color: bool) -> Result<(), Failure> {
             )
         }
         Command::Import(cmd) => import(cmd),
+        Command::Diff(args) => diff_command(args),
+        Command::Log(args) => log_command(args),
         Command::Plan(args) => plan_command(args),
         Command::Lint(args) => lint_command(args, cli_color),
         Command::Fmt(args) => fmt_command(args),
@@ -837,12 +1007,58 @@ fn provider_ctx(path: &Path) -> Result<cairn::resources::provider::Ctx, Failure>
     Ok(cairn::resources::provider::Ctx::new(root))
 }
 
-/// Evaluates a program and makes its plan against `state`.
+/// The commit a plan or an apply is about, when the program is in a Git repository.
+struct GitTarget {
+    repo: cairn::history::Repo,
+    /// `None` in a repository without commits.
+    commit: Option<cairn::history::Commit>,
+    /// Uncommitted changes in the project folder (reading the working tree only).
+    dirty: Vec<String>,
+}
+
+/// The Git target of `common`: its `--rev`, or the working tree on top of `HEAD`; `None`
+/// outside a repository.
+fn git_target(common: &Common) -> Result<Option<GitTarget>, Failure> {
+    if let Some(rev) = &common.rev {
+        let repo = cairn::history::Repo::discover(&common.file).map_err(git_failure)?;
+        let commit = repo.resolve(rev).map_err(git_failure)?;
+        return Ok(Some(GitTarget {
+            repo,
+            commit: Some(commit),
+            dirty: Vec::new(),
+        }));
+    }
+    let Ok(repo) = cairn::history::Repo::discover(&common.file) else {
+        return Ok(None);
+    };
+    let commit = repo.head().map_err(git_failure)?;
+    let root = project_root(&common.file)?;
+    let dirty = repo.dirty_files(&root).map_err(git_failure)?;
+    Ok(Some(GitTarget {
+        repo,
+        commit,
+        dirty,
+    }))
+}
+
+/// The project folder of `path` (its cairn.toml's, or the program's own).
+fn project_root(path: &Path) -> Result<PathBuf, Failure> {
+    let store = state_store(path)?;
+    Ok(store
+        .dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".")))
+}
+
+/// Evaluates a program and makes its plan against `state`; in a Git repository, names the
+/// target commit and, for each change, the commits since the last applied one that made it.
 fn make_plan(
     common: &Common,
     state: &cairn::resources::state::State,
     ctx: &cairn::resources::provider::Ctx,
     refresh: bool,
+    git: Option<&GitTarget>,
 ) -> Result<cairn::resources::plan::Plan, Failure> {
     let mut engine = engine_for(common)?;
     let out = engine.evaluate_file(&common.file);
@@ -851,7 +1067,7 @@ fn make_plan(
     }
     let desired = cairn::resources::desired(out.resources)
         .map_err(|d| Failure::User(d, engine.sources().clone()))?;
-    cairn::resources::plan::make(
+    let mut plan = cairn::resources::plan::make(
         &desired,
         state,
         &|n| cairn::resources::builtin(n),
@@ -862,27 +1078,74 @@ fn make_plan(
         user(vec![Diagnostic::error(codes::PLAN, m).with_help(
             "fix the resource's inputs in the program, or the provider's command",
         )])
-    })
+    })?;
+    let Some(GitTarget {
+        repo,
+        commit: Some(target),
+        dirty,
+    }) = git
+    else {
+        return Ok(plan);
+    };
+    plan.revision = Some(target.id.clone());
+    plan.dirty = !dirty.is_empty();
+    if let Some(applied) = &state.revision
+        && *applied != target.id
+        && !plan.is_empty()
+    {
+        let params = Params::read(&common.params, common.params_file.as_deref())?;
+        let root = project_root(&common.file)?;
+        let found = cairn::history::Cache::new(repo, &common.file, &root, |e| params.set(e))
+            .and_then(|mut cache| {
+                cairn::history::provenance(repo, &mut cache, applied, &target.id)
+            });
+        match found {
+            Ok(by_address) => {
+                for c in &mut plan.changes {
+                    for commit in by_address.get(&c.address).into_iter().flatten() {
+                        c.introduced_by.push(cairn::resources::plan::Origin {
+                            commit: commit.id.clone(),
+                            author: commit.author.clone(),
+                            subject: commit.subject.clone(),
+                        });
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "warning: cannot say which commits made these changes: {e}"
+                );
+            }
+        }
+    }
+    Ok(plan)
 }
 
 /// The `.cairn` files under `path` (itself, when it is a file), sorted; hidden folders and
 /// `target` are skipped.
-fn cairn_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if path.is_file() {
-        out.push(path.to_path_buf());
-        return Ok(());
+fn cairn_files(
+    loader: &dyn cairn::Loader,
+    path: &Path,
+    out: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
+    if !loader.is_dir(path) {
+        if loader.is_file(path) {
+            out.push(path.to_path_buf());
+            return Ok(());
+        }
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no such file or folder",
+        ));
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for p in entries {
+    for p in loader.list(path)? {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if name.starts_with('.') || name == "target" {
             continue;
         }
-        if p.is_dir() {
-            cairn_files(&p, out)?;
+        if loader.is_dir(&p) {
+            cairn_files(loader, &p, out)?;
         } else if p.extension().is_some_and(|e| e == "cairn") {
             out.push(p);
         }
@@ -891,9 +1154,15 @@ fn cairn_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 fn fmt_command(args: FmtArgs) -> Result<(), Failure> {
+    let first = args
+        .paths
+        .first()
+        .map(PathBuf::as_path)
+        .unwrap_or(Path::new("."));
+    let loader = Source::open(first, args.rev.as_deref())?.loader()?;
     let mut files = Vec::new();
     for p in &args.paths {
-        cairn_files(p, &mut files).map_err(|e| {
+        cairn_files(&*loader, p, &mut files).map_err(|e| {
             user(vec![
                 Diagnostic::error(codes::IO, format!("cannot read {}: {e}", p.display()))
                     .with_help("check the path and its permissions"),
@@ -904,7 +1173,7 @@ fn fmt_command(args: FmtArgs) -> Result<(), Failure> {
     let mut problems = Vec::new();
     let mut changed = Vec::new();
     for f in &files {
-        let text = match std::fs::read_to_string(f) {
+        let text = match loader.load(f) {
             Ok(t) => t,
             Err(e) => {
                 problems.push(
@@ -946,16 +1215,19 @@ fn fmt_command(args: FmtArgs) -> Result<(), Failure> {
 }
 
 fn lint_command(args: LintArgs, color: bool) -> Result<(), Failure> {
-    let new_engine = || {
-        let mut e = Engine::new();
-        for p in &args.params {
-            if let Some((k, v)) = p.split_once('=') {
-                e.param_text(k.trim(), v);
-            }
-        }
-        e
+    let first = args
+        .paths
+        .first()
+        .map(PathBuf::as_path)
+        .unwrap_or(Path::new("."));
+    let source = Source::open(first, args.rev.as_deref())?;
+    let params = Params::read(&args.params, None)?;
+    let new_engine = || -> Result<Engine, Failure> {
+        let mut e = source.engine()?;
+        params.set(&mut e);
+        Ok(e)
     };
-    let mut engine = new_engine();
+    let mut engine = new_engine()?;
     let mut all = Vec::new();
     let mut fixed = 0;
     for path in &args.paths {
@@ -975,7 +1247,7 @@ fn lint_command(args: LintArgs, color: bool) -> Result<(), Failure> {
                 fixed += fixes.len();
             }
             // Report what is left.
-            engine = new_engine();
+            engine = new_engine()?;
             run = engine.lint(path);
         }
         all.extend(run.diagnostics);
@@ -1033,7 +1305,8 @@ fn plan_command(args: PlanArgs) -> Result<(), Failure> {
     let store = state_store(&args.common.file)?;
     let state = store.load().map_err(|e| user(vec![state_error(e)]))?;
     let ctx = provider_ctx(&args.common.file)?;
-    let plan = make_plan(&args.common, &state, &ctx, args.refresh)?;
+    let git = git_target(&args.common)?;
+    let plan = make_plan(&args.common, &state, &ctx, args.refresh, git.as_ref())?;
     if let Some(path) = &args.out {
         let json = serde_json::to_string_pretty(&plan).unwrap_or_default();
         emit(|w| w.write_all(format!("{json}\n").as_bytes()), Some(path))?;
@@ -1069,16 +1342,42 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
         .ok()
         .filter(|t| t.trim_start().starts_with('{'))
         .and_then(|t| serde_json::from_str(&t).ok());
-    let plan = match saved {
-        Some(p) => p,
-        None => make_plan(&args.common, &st, &ctx, args.refresh)?,
+    let (plan, git) = match saved {
+        Some(p) => {
+            let git = match &p.revision {
+                Some(rev) => {
+                    let repo =
+                        cairn::history::Repo::discover(&args.common.file).map_err(git_failure)?;
+                    let commit = repo.commit(rev).map_err(git_failure)?;
+                    let dirty = if p.dirty {
+                        vec!["(the saved plan was made from uncommitted changes)".to_string()]
+                    } else {
+                        Vec::new()
+                    };
+                    Some(GitTarget {
+                        repo,
+                        commit: Some(commit),
+                        dirty,
+                    })
+                }
+                None => None,
+            };
+            (p, git)
+        }
+        None => {
+            let git = git_target(&args.common)?;
+            let p = make_plan(&args.common, &st, &ctx, args.refresh, git.as_ref())?;
+            (p, git)
+        }
     };
+    let (revision, signed_by) = guards(&args, &st, git.as_ref())?;
     let opts = apply::Options {
+        revision: revision.clone(),
+        signed_by: signed_by.clone(),
         parallelism: args.parallelism,
         allow_protected_delete: args.allow_protected_delete,
         allow_delete_all: args.allow_delete_all,
         targets: args.targets.clone(),
-        revision: None,
     };
     apply::check(&plan, &st, &opts).map_err(|m| {
         user(vec![Diagnostic::error(codes::PLAN, m).with_help(
@@ -1086,6 +1385,15 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
         )])
     })?;
     if plan.is_empty() {
+        // Nothing to do, but the commit is applied all the same: record it.
+        if revision.is_some() && revision != st.revision {
+            let mut st = st;
+            st.revision = revision;
+            st.signed_by = signed_by;
+            store
+                .save(&mut st)
+                .map_err(|e| user(vec![state_error(e)]))?;
+        }
         println!("No changes: the recorded state matches the program.");
         return Ok(());
     }
@@ -1197,6 +1505,247 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
             failed
         }))
     }
+}
+
+fn diff_command(args: DiffArgs) -> Result<(), Failure> {
+    use cairn::history::{self, Cache, Snapshot};
+    let params = Params::read(&args.params.params, args.params.params_file.as_deref())?;
+    let repo = history::Repo::discover(&args.program).map_err(git_failure)?;
+    let root = project_root(&args.program)?;
+    let mut cache =
+        Cache::new(&repo, &args.program, &root, |e| params.set(e)).map_err(git_failure)?;
+    let at = |cache: &mut Cache<'_>, rev: &str| -> Result<(String, Snapshot), Failure> {
+        let commit = repo.resolve(rev).map_err(git_failure)?;
+        let label = commit.short().to_string();
+        match cache.snapshot(&commit).as_deref() {
+            None => Err(user(vec![
+                Diagnostic::error(
+                    codes::GIT,
+                    format!("there is no program at {rev} ({label})"),
+                )
+                .with_help(format!(
+                    "{} does not exist at that revision",
+                    args.program.display()
+                )),
+            ])),
+            Some(Err(m)) => Err(user(vec![
+                Diagnostic::error(
+                    codes::GIT,
+                    format!("the program does not evaluate at {rev} ({label}): {m}"),
+                )
+                .with_help(format!(
+                    "see the errors with `cairn export --rev {rev} {}`",
+                    args.program.display()
+                )),
+            ])),
+            Some(Ok(s)) => Ok((label, s.clone())),
+        }
+    };
+    let (from, old) = at(&mut cache, &args.rev_a)?;
+    let (to, new) = match &args.rev_b {
+        Some(r) => at(&mut cache, r)?,
+        None => {
+            let mut engine = Engine::new();
+            params.set(&mut engine);
+            let out = engine.evaluate_file(&args.program);
+            if out.has_errors() {
+                return Err(Failure::User(out.diagnostics, engine.sources().clone()));
+            }
+            ("the working tree".to_string(), Snapshot::of(&out))
+        }
+    };
+    let d = history::diff(Some(&old), Some(&new));
+    let text = match args.format {
+        PlanFormat::Text => history::to_text(&d, &from, &to),
+        PlanFormat::Markdown => history::to_markdown(&d, &from, &to),
+        PlanFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "from": from, "to": to, "resources": d.resources, "document": d.document,
+            }))
+            .unwrap_or_default()
+        ),
+    };
+    emit(|w| w.write_all(text.as_bytes()), None)
+}
+
+fn log_command(args: LogArgs) -> Result<(), Failure> {
+    use cairn::history::{self, Cache};
+    let params = Params::read(&args.params.params, args.params.params_file.as_deref())?;
+    let repo = history::Repo::discover(&args.program).map_err(git_failure)?;
+    let root = project_root(&args.program)?;
+    let head = repo.resolve(&args.rev).map_err(git_failure)?;
+    let mut cache =
+        Cache::new(&repo, &args.program, &root, |e| params.set(e)).map_err(git_failure)?;
+    let entries = history::log(
+        &repo,
+        &mut cache,
+        &head,
+        args.resource.as_deref(),
+        args.all,
+        args.max_count,
+    )
+    .map_err(git_failure)?;
+    let text = match args.format {
+        TextOrJson::Text => history::log_to_text(&entries),
+        TextOrJson::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&entries).unwrap_or_default()
+        ),
+    };
+    emit(|w| w.write_all(text.as_bytes()), None)?;
+    let _ = writeln!(
+        std::io::stderr(),
+        "{} evaluation{}, {} cache hit{}",
+        cache.evaluations,
+        if cache.evaluations == 1 { "" } else { "s" },
+        cache.hits,
+        if cache.hits == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+/// The Git checks before an apply: no uncommitted changes, a target that descends from the
+/// last applied commit, signatures. Returns the commit to record and who signed it.
+fn guards(
+    args: &ApplyArgs,
+    st: &cairn::resources::state::State,
+    git: Option<&GitTarget>,
+) -> Result<(Option<String>, Option<String>), Failure> {
+    use cairn::history::{Error, Relation, short};
+    let mut sources = SourceMap::new();
+    let project = cairn::modules::Project::find(&cairn::FsLoader, &mut sources, &args.common.file)
+        .map_err(|d| Failure::User(vec![*d], sources.clone()))?;
+    let require_signed = args.require_signed || project.git.require_signed;
+    let Some(git) = git else {
+        if require_signed {
+            return Err(git_failure(Error::NotARepository(args.common.file.clone())));
+        }
+        return Ok((None, None));
+    };
+    if !git.dirty.is_empty() && !args.allow_dirty {
+        let mut shown: Vec<&str> = git.dirty.iter().take(10).map(String::as_str).collect();
+        let more = git.dirty.len().saturating_sub(shown.len());
+        let extra = format!("and {more} more");
+        if more > 0 {
+            shown.push(&extra);
+        }
+        return Err(user(vec![
+            Diagnostic::error(
+                codes::DIRTY_TREE,
+                format!(
+                    "the project has uncommitted changes: {}",
+                    shown.join(", ")
+                ),
+            )
+            .with_help(
+                "apply applies commits: commit the changes, apply a commit with `--rev`, or pass `--allow-dirty`",
+            ),
+        ]));
+    }
+    let Some(target) = &git.commit else {
+        return Ok((None, None));
+    };
+    let mut commits = vec![target.clone()];
+    if let Some(applied) = &st.revision {
+        let refuse = |message: String, help: &str| {
+            user(vec![
+                Diagnostic::error(codes::NOT_DESCENDANT, message).with_help(help.to_string()),
+            ])
+        };
+        match git.repo.relation(applied, &target.id) {
+            Ok(Relation::Same) => {}
+            Ok(Relation::Descendant) => {
+                commits = git.repo.range(applied, &target.id).map_err(git_failure)?;
+            }
+            Ok(Relation::Rollback) if !args.allow_rollback => {
+                let back = git
+                    .repo
+                    .range(&target.id, applied)
+                    .map(|r| r.len())
+                    .unwrap_or(0);
+                return Err(refuse(
+                    format!(
+                        "commit {} is an ancestor of the last applied commit {}: applying it rolls back {back} commit{}",
+                        target.short(),
+                        short(applied),
+                        if back == 1 { "" } else { "s" }
+                    ),
+                    "to roll back, revert the commits (`git revert`) and apply the result, or pass `--allow-rollback` to apply the older commit",
+                ));
+            }
+            Ok(Relation::Diverged) if !args.allow_rollback => {
+                return Err(refuse(
+                    format!(
+                        "commit {} does not descend from the last applied commit {}: the histories diverged (another branch, or history rewritten)",
+                        target.short(),
+                        short(applied)
+                    ),
+                    "merge the last applied commit into the branch first, or pass `--allow-rollback` to apply it anyway",
+                ));
+            }
+            Err(e) if !args.allow_rollback => {
+                let d = git_diagnostic(e);
+                return Err(user(vec![d.with_help(
+                    "cannot tell whether the target descends from the last applied commit; fetch more history, or pass `--allow-rollback` to apply anyway",
+                )]));
+            }
+            _ => {}
+        }
+    }
+    let mut signed_by = None;
+    if require_signed {
+        let allowed = match (&args.allowed_signers, &project.git.allowed_signers) {
+            (Some(p), _) => p.clone(),
+            (None, Some(p)) => project.root.join(p),
+            (None, None) => {
+                return Err(user(vec![
+                    Diagnostic::error(
+                        codes::UNSIGNED,
+                        "signed commits are required, but no allowed signers file is set",
+                    )
+                    .with_help(
+                        "pass `--allowed-signers FILE` or set `allowed-signers` under `[git]` in cairn.toml",
+                    ),
+                ]));
+            }
+        };
+        let checks =
+            cairn::history::verify_range(&git.repo, &commits, &allowed).map_err(git_failure)?;
+        let refused: Vec<Diagnostic> = checks
+            .iter()
+            .filter_map(|c| {
+                let why = c.signer.as_ref().err()?;
+                Some(
+                    Diagnostic::error(
+                        codes::UNSIGNED,
+                        format!(
+                            "commit {} ({}) is refused: {why}",
+                            c.commit.short(),
+                            c.commit.subject
+                        ),
+                    )
+                    .with_help(format!(
+                        "every commit since the last applied one must be signed by a key in {}",
+                        allowed.display()
+                    )),
+                )
+            })
+            .collect();
+        if !refused.is_empty() {
+            return Err(user(refused));
+        }
+        let mut who: Vec<String> = Vec::new();
+        for c in &checks {
+            if let Ok(p) = &c.signer
+                && !who.contains(p)
+            {
+                who.push(p.clone());
+            }
+        }
+        signed_by = Some(who.join(", "));
+    }
+    Ok((Some(target.id.clone()), signed_by))
 }
 
 fn verb(a: cairn::resources::plan::Action, done: bool) -> &'static str {

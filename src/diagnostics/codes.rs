@@ -2,7 +2,8 @@
 //!
 //! Codes are stable: a code is never reused for another problem, and a renamed code keeps a
 //! redirect here. `E00xx` are syntax errors, `E01xx` evaluation errors, `E02xx` export errors,
-//! `E03xx` embedding errors, `E04xx` command-line errors, `E9xxx` internal errors.
+//! `E03xx` embedding errors, `E04xx` command-line errors, `E06xx` Git history errors, `E9xxx`
+//! internal errors.
 //! docs/diagnostics.md is generated from [`ALL`] and checked by a test.
 
 /// A stable diagnostic code with a one-line title.
@@ -134,6 +135,14 @@ codes! {
         "A plan could not be made (a provider rejected a resource's inputs, a refresh failed) or cannot be applied as it is (it was made against an older state, it deletes protected resources or everything). Nothing was changed.";
     APPLY_FAILED = "E0404", "apply failed",
         "An operation failed while applying; its dependents were skipped and everything else finished. What succeeded is recorded in the state, so the next apply continues from there.";
+    GIT = "E0601", "cannot read Git history",
+        "A command that reads Git history (`--rev`, `cairn diff`, `cairn log`, the guards of `cairn apply`) could not: the folder is not in a Git repository, the repository has no commits, the revision names no commit, or a commit it needs is missing (a shallow clone stops before it). The message says which, and the help line what to do.";
+    DIRTY_TREE = "E0602", "uncommitted changes",
+        "`cairn apply` applies commits: the program's folder has changes that are not committed (modified, added, deleted or untracked files; ignored files and `.cairn/` do not count). Commit them, apply a revision with `--rev`, or pass `--allow-dirty`.";
+    NOT_DESCENDANT = "E0603", "not a descendant of the last applied commit",
+        "The commit to apply does not descend from the commit applied last: it is either an ancestor of it (applying it rolls back) or on another branch (the histories diverged). Revert the change in a new commit, or pass `--allow-rollback` when rolling back is what you mean.";
+    UNSIGNED = "E0604", "commit not signed by an allowed key",
+        "With `--require-signed` (or `require-signed = true` under `[git]` in cairn.toml), every commit between the last applied commit and the target must carry an SSH signature by a key of the allowed signers file. The message names each commit refused and why: not signed, signed by an unknown key, a signature that does not verify, or GPG (which Cairn does not verify).";
     INTERNAL = "E9999", "internal error",
         "Cairn itself failed. This is a bug; please report it with the input that caused it.";
 }

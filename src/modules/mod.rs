@@ -46,6 +46,22 @@ pub struct Project {
     pub roots: Vec<PathBuf>,
     /// `[lint]`: levels by rule or group name (checked by the linter).
     pub lint: std::collections::BTreeMap<String, String>,
+    /// `[git]`: what `cairn apply` demands of the history it applies.
+    pub git: GitSettings,
+}
+
+/// `[git]` in cairn.toml.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GitSettings {
+    /// Refuse to apply unless every commit since the last applied one is signed by an allowed
+    /// key (as `--require-signed`).
+    #[serde(default)]
+    pub require_signed: bool,
+    /// The allowed signers file (OpenSSH format, as Git's `gpg.ssh.allowedSignersFile`),
+    /// relative to the project folder.
+    #[serde(default)]
+    pub allowed_signers: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -53,6 +69,7 @@ pub struct Project {
 struct Manifest {
     project: Option<ManifestProject>,
     lint: Option<std::collections::BTreeMap<String, String>>,
+    git: Option<GitSettings>,
 }
 
 #[derive(Deserialize)]
@@ -91,6 +108,7 @@ impl Project {
             name: None,
             roots: vec![start],
             lint: Default::default(),
+            git: Default::default(),
         })
     }
 
@@ -139,6 +157,7 @@ impl Project {
             name: p.name,
             roots,
             lint,
+            git: m.git.unwrap_or_default(),
         })
     }
 }
@@ -274,6 +293,7 @@ pub fn link(
                 name: None,
                 roots: vec![root],
                 lint: Default::default(),
+                git: Default::default(),
             }
         }
     };

@@ -33,6 +33,8 @@ pub struct Options {
     pub targets: Vec<String>,
     /// The revision (Git commit) being applied, recorded in state.
     pub revision: Option<String>,
+    /// Who signed the commits applied (recorded in state with the revision).
+    pub signed_by: Option<String>,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
             allow_delete_all: false,
             targets: Vec::new(),
             revision: None,
+            signed_by: None,
         }
     }
 }
@@ -395,8 +398,9 @@ pub fn apply(
     let mut state = shared
         .into_inner()
         .map_err(|_| "the state lock is poisoned".to_string())?;
-    if out.succeeded() && opts.targets.is_empty() {
-        state.revision = opts.revision.clone().or(state.revision);
+    if out.succeeded() && opts.targets.is_empty() && opts.revision.is_some() {
+        state.revision = opts.revision.clone();
+        state.signed_by = opts.signed_by.clone();
     }
     store.save(&mut state).map_err(|e| e.to_string())?;
     Ok((out, state))

@@ -88,6 +88,18 @@ pub struct Change {
     pub sensitive: Vec<String>,
     /// An earlier operation on it was interrupted: apply reads it before acting.
     pub pending: bool,
+    /// The commits since the last applied one that introduced this change (plan provenance;
+    /// empty outside Git, or for drift).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub introduced_by: Vec<Origin>,
+}
+
+/// A commit that introduced a planned change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    pub commit: String,
+    pub author: String,
+    pub subject: String,
 }
 
 /// Drift found by a refresh: a resource changed or deleted outside Cairn.
@@ -108,6 +120,12 @@ pub struct Plan {
     pub serial: u64,
     pub changes: Vec<Change>,
     pub drift: Vec<Drift>,
+    /// The Git commit the program was read from, when it was; `dirty` when the working tree
+    /// had uncommitted changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dirty: bool,
 }
 
 /// A desired resource, as the plan needs it.
@@ -248,6 +266,7 @@ pub fn make(
             create_before_destroy: d.create_before_destroy,
             sensitive: d.sensitive.clone(),
             pending: false,
+            introduced_by: Vec::new(),
         };
         match recorded {
             None => {
@@ -339,6 +358,7 @@ pub fn make(
             create_before_destroy: false,
             sensitive: r.sensitive.clone(),
             pending: !matches!(r.status, Status::Applied),
+            introduced_by: Vec::new(),
         });
     }
     Ok(Plan {
@@ -347,6 +367,8 @@ pub fn make(
         serial: state.serial,
         changes,
         drift,
+        revision: None,
+        dirty: false,
     })
 }
 
@@ -423,6 +445,12 @@ fn diff(
     out
 }
 
+/// The attribute differences between two values (nothing forces replacement): for the semantic
+/// diff between revisions.
+pub fn attribute_diff(old: &Json, new: &Json, sensitive: &[String]) -> Vec<AttrDiff> {
+    diff(old, new, sensitive, &|_| false)
+}
+
 fn walk(
     old: &Json,
     new: &Json,
@@ -477,9 +505,24 @@ fn walk(
     }
 }
 
+fn short(commit: &str) -> &str {
+    commit.get(..7).unwrap_or(commit)
+}
+
 /// The plan as text, for people.
 pub fn to_text(plan: &Plan) -> String {
     let mut out = String::new();
+    if let Some(r) = &plan.revision {
+        out.push_str(&format!(
+            "Program at commit {}{}.\n\n",
+            short(r),
+            if plan.dirty {
+                " with uncommitted changes"
+            } else {
+                ""
+            }
+        ));
+    }
     if !plan.drift.is_empty() {
         out.push_str("Drift (changed outside Cairn since the last apply):\n");
         for d in &plan.drift {
@@ -521,6 +564,14 @@ pub fn to_text(plan: &Plan) -> String {
                 }
                 out.push('\n');
             }
+            for o in &c.introduced_by {
+                out.push_str(&format!(
+                    "      # from {} {} ({})\n",
+                    short(&o.commit),
+                    o.subject,
+                    o.author
+                ));
+            }
             out.push('\n');
         }
     }
@@ -536,6 +587,17 @@ pub fn to_markdown(plan: &Plan) -> String {
         "### Cairn plan\n\n**{} to create, {} to update, {} to replace, {} to delete**, {} unchanged.\n\n",
         s.create, s.update, s.replace, s.delete, s.unchanged
     );
+    if let Some(r) = &plan.revision {
+        out.push_str(&format!(
+            "Program at commit `{}`{}.\n\n",
+            short(r),
+            if plan.dirty {
+                " **with uncommitted changes**"
+            } else {
+                ""
+            }
+        ));
+    }
     if !plan.drift.is_empty() {
         out.push_str("> [!WARNING]\n> Drift since the last apply:\n");
         for d in &plan.drift {
@@ -552,10 +614,15 @@ pub fn to_markdown(plan: &Plan) -> String {
         out.push_str("No changes.\n");
         return out;
     }
-    out.push_str("| | resource | type | action |\n|---|---|---|---|\n");
+    let provenance = changed.iter().any(|c| !c.introduced_by.is_empty());
+    if provenance {
+        out.push_str("| | resource | type | action | introduced by |\n|---|---|---|---|---|\n");
+    } else {
+        out.push_str("| | resource | type | action |\n|---|---|---|---|\n");
+    }
     for c in &changed {
         out.push_str(&format!(
-            "| `{}` | `{}` | `{}` | {}{} |\n",
+            "| `{}` | `{}` | `{}` | {}{} |",
             c.action.symbol().trim(),
             c.address,
             c.type_path,
@@ -565,6 +632,15 @@ pub fn to_markdown(plan: &Plan) -> String {
                 .map(|r| format!(" ({})", r.replace('|', "\\|")))
                 .unwrap_or_default()
         ));
+        if provenance {
+            let commits: Vec<String> = c
+                .introduced_by
+                .iter()
+                .map(|o| format!("`{}` {}", short(&o.commit), o.subject.replace('|', "\\|")))
+                .collect();
+            out.push_str(&format!(" {} |", commits.join("<br>")));
+        }
+        out.push('\n');
     }
     out.push_str("\n<details><summary>Attribute changes</summary>\n\n```diff\n");
     for c in changed {

@@ -72,7 +72,8 @@ pub struct State {
     /// The Git commit last applied (set by the caller).
     #[serde(default)]
     pub revision: Option<String>,
-    /// Reserved: who signed what was applied.
+    /// Who signed the commits of the last apply (with `--require-signed`): the principals of
+    /// the allowed signers file, comma-separated.
     #[serde(default)]
     pub signed_by: Option<String>,
     /// The resources, by address (`db`, `deploy["web"]`).
