@@ -209,6 +209,24 @@ impl Engine {
         }
     }
 
+    /// An engine that reads files as they are at the Git revision `rev` (a sha, `HEAD~2`, a
+    /// branch, a tag) of the repository `path` is in: from the object database, without a
+    /// checkout. Paths given to it afterwards are the same as on disk.
+    ///
+    /// ```no_run
+    /// let mut engine = cairn::Engine::at_revision(".", "v1.2.0")?;
+    /// let out = engine.evaluate_file("config/app.cairn");
+    /// # Ok::<(), cairn::history::Error>(())
+    /// ```
+    pub fn at_revision(
+        path: impl AsRef<std::path::Path>,
+        rev: &str,
+    ) -> Result<Engine, crate::history::Error> {
+        let repo = crate::history::Repo::discover(path.as_ref())?;
+        let commit = repo.resolve(rev)?;
+        Ok(Engine::with_loader(repo.loader(&commit)?))
+    }
+
     /// Sets a parameter to a value.
     pub fn param(&mut self, name: impl Into<String>, value: impl Into<Value>) -> &mut Engine {
         self.params

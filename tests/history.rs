@@ -577,3 +577,65 @@ fn signed_history() {
     assert!(o.contains("(unsigned) is refused"), "{o}");
     assert!(!o.contains("by mallory"), "{o}");
 }
+
+/// Every command that reads sources reads them at `--rev`, imports included, while the working
+/// tree holds something else.
+#[test]
+fn every_command_reads_a_revision() {
+    let mut r = Repo::new("every");
+    r.write(
+        "lib/names.cairn",
+        "/// The release.\nlet release = \"v1\"\n",
+    );
+    r.write(
+        "main.cairn",
+        "import \"./lib/names.cairn\" as names\n\n/// How many copies.\nparam copies: Int = 1\n\n/// A server.\nschema Server {\n  name: String\n}\n\nresource f: file.File { path: \"out/f\", content: names.release }\n\nrelease: names.release\n",
+    );
+    r.commit("v1");
+    // The working tree moves on (and is not even well-formed).
+    r.write("lib/names.cairn", "let release = \"v2\"\n");
+    r.write("main.cairn", "this is not cairn\n");
+    let at = |args: &[&str]| {
+        let mut a = args.to_vec();
+        a.extend(["--rev", "HEAD"]);
+        r.ok(&a)
+    };
+    assert_eq!(at(&["eval", "main.cairn"]), "release: v1\n");
+    assert_eq!(at(&["eval", "main.cairn", "-e", "names.release"]), "v1\n");
+    assert!(at(&["export", "main.cairn", "--document"]).contains("release: v1"));
+    assert!(at(&["params", "main.cairn"]).contains("copies"));
+    assert!(at(&["schema", "main.cairn"]).contains("Server"));
+    assert!(at(&["doc", "lib/names.cairn"]).contains("The release."));
+    assert!(at(&["graph", "main.cairn"]).contains("f"));
+    assert!(at(&["plan", "main.cairn"]).contains("+ content = \"v1\""));
+    let lint = r.cairn(&["lint", "main.cairn", "--rev", "HEAD"]);
+    assert!(lint.status.success(), "{}", text(&lint));
+    assert!(text(&lint).contains("0 errors"), "{}", text(&lint));
+    let fmt = r.cairn(&["fmt", "--check", "--rev", "HEAD", "."]);
+    assert!(fmt.status.success(), "{}", text(&fmt));
+    // The working tree is as it was.
+    assert_eq!(
+        std::fs::read_to_string(r.dir.join("main.cairn")).unwrap_or_default(),
+        "this is not cairn\n"
+    );
+    assert!(!r.dir.join("out").exists());
+}
+
+/// The embedding API reads a revision too.
+#[test]
+fn engine_at_a_revision() {
+    let mut r = Repo::new("embed");
+    r.write("app.cairn", "port: 80\n");
+    r.commit("80");
+    r.write("app.cairn", "port: 8080\n");
+    r.commit("8080");
+    let mut engine = cairn::Engine::at_revision(&r.dir, "HEAD~1").unwrap_or_else(|e| panic!("{e}"));
+    let out = engine.evaluate_file(r.dir.join("app.cairn"));
+    assert!(!out.has_errors());
+    assert_eq!(out.document.get("port"), Some(&cairn::Value::Int(80)));
+    let e = cairn::Engine::at_revision(&r.dir, "nope").err();
+    assert!(matches!(
+        e,
+        Some(cairn::history::Error::UnknownRevision { .. })
+    ));
+}
