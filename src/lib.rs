@@ -26,6 +26,7 @@ pub mod fmt;
 pub mod importers;
 pub mod lint;
 pub mod modules;
+pub mod plugin;
 pub mod resources;
 pub mod source;
 pub mod syntax;

@@ -450,6 +450,7 @@ fn report(diags: &[Diagnostic], sources: &SourceMap, format: DiagnosticsFormat, 
 
 fn engine_for(common: &Common) -> Result<Engine, Failure> {
     let mut engine = Engine::new();
+    engine.plugin_cache(std::sync::Arc::new(cairn::plugin::FsCache));
     let mut bad = Vec::new();
     for p in &common.params {
         match p.split_once('=') {
@@ -848,6 +849,10 @@ fn make_plan(
     let out = engine.evaluate_file(&common.file);
     if out.has_errors() {
         return Err(Failure::User(out.diagnostics, engine.sources().clone()));
+    }
+    let denied = out.check_policies();
+    if !denied.is_empty() {
+        return Err(Failure::User(denied, engine.sources().clone()));
     }
     let desired = cairn::resources::desired(out.resources)
         .map_err(|d| Failure::User(d, engine.sources().clone()))?;
