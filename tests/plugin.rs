@@ -279,6 +279,21 @@ fn load_problems_are_diagnostics_at_the_import() {
         _ => 0,
     };
     assert!(now > 1_700_000_000_000, "{now}");
+
+    // Granted `env`, a plugin reads a variable of Cairn's environment (`PATH`, set everywhere).
+    let env = "(import \"cairn\" \"env_get\" (func $env_get (param i32 i32 i32 i32) (result i32)))\n\
+               (data (i32.const 600) \"PATH\")\n\
+               (func (export \"var\") (param i32 i32) (result i64) (local $n i32)\n\
+                 (local.set $n (call $env_get (i32.const 600) (i32.const 4) (i32.const 2053) (i32.const 8192)))\n\
+                 (i32.store8 (i32.const 2048) (i32.const 5))\n\
+                 (i32.store (i32.const 2049) (local.get $n))\n\
+                 (i64.or (i64.const 0x80000000000) (i64.extend_i32_u (i32.add (local.get $n) (i32.const 5)))))";
+    let wasm = plugin("abi 1\nname env\nfn var() -> String\n", env);
+    let toml = "[plugins.env]\npath = \"p.wasm\"\ngrant = [\"env\"]\n";
+    let (engine, out) = run(&wasm, Some(toml), "import plugins.env\npath: env.var()\n");
+    assert!(!out.has_errors(), "{}", rendered(&engine, &out.diagnostics));
+    let path = std::env::var("PATH").unwrap_or_default();
+    assert_eq!(out.document.get("path"), Some(&cairn::Value::str(&path)));
 }
 
 #[test]

@@ -953,6 +953,7 @@ fn fmt_command(args: FmtArgs) -> Result<(), Failure> {
 fn lint_command(args: LintArgs, color: bool) -> Result<(), Failure> {
     let new_engine = || {
         let mut e = Engine::new();
+        e.plugin_cache(std::sync::Arc::new(cairn::plugin::FsCache));
         for p in &args.params {
             if let Some((k, v)) = p.split_once('=') {
                 e.param_text(k.trim(), v);
