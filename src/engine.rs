@@ -33,6 +33,8 @@ pub struct Engine {
     /// that got no other value.
     env_params: Vec<(String, String)>,
     sources: SourceMap,
+    /// Loads plugins (and caches their compiled code, when the host chose a cache).
+    plugins: crate::plugin::Host,
 }
 
 impl Default for Engine {
@@ -120,6 +122,8 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// The file evaluated.
     pub file: Option<FileId>,
+    /// The plugins the program loaded (their policies run over the resources).
+    pub plugins: Vec<std::sync::Arc<crate::plugin::Plugin>>,
 }
 
 impl Outcome {
@@ -159,7 +163,27 @@ impl Outcome {
             declares_resources: false,
             diagnostics,
             file,
+            plugins: Vec::new(),
         }
+    }
+
+    /// Runs the policies of the program's plugins over its resources (`cairn plan` and
+    /// `cairn apply` do, before planning): a diagnostic for every denial, at the resource.
+    pub fn check_policies(&self) -> Vec<Diagnostic> {
+        let resources: Vec<crate::plugin::PolicyResource<'_>> = self
+            .resources
+            .iter()
+            .map(|r| crate::plugin::PolicyResource {
+                address: r.address(),
+                type_path: &r.type_path,
+                attributes: &r.body,
+                file: r.file,
+                span: r.span,
+            })
+            .collect();
+        let mut out = crate::plugin::check_policies(&self.plugins, &resources);
+        crate::diagnostics::sort(&mut out);
+        out
     }
 }
 
@@ -206,6 +230,7 @@ impl Engine {
             params: IndexMap::new(),
             env_params: Vec::new(),
             sources: SourceMap::new(),
+            plugins: crate::plugin::Host::default(),
         }
     }
 
@@ -225,6 +250,17 @@ impl Engine {
         let repo = crate::history::Repo::discover(path.as_ref())?;
         let commit = repo.resolve(rev)?;
         Ok(Engine::with_loader(repo.loader(&commit)?))
+    }
+
+    /// Keeps the compiled code of plugins in `cache` between runs (the CLI uses
+    /// [`crate::plugin::FsCache`], `.cairn/cache/plugins/` of the project). Without a cache,
+    /// every run compiles its plugins.
+    pub fn plugin_cache(
+        &mut self,
+        cache: std::sync::Arc<dyn crate::plugin::PluginCache>,
+    ) -> &mut Engine {
+        self.plugins = crate::plugin::Host::with_cache(cache);
+        self
     }
 
     /// Sets a parameter to a value.
@@ -363,7 +399,12 @@ impl Engine {
             path
         };
         if self.loader.is_dir(path) {
-            return modules::link(&*self.loader, &mut self.sources, modules::Entry::Path(path));
+            return modules::link_with(
+                &*self.loader,
+                &mut self.sources,
+                modules::Entry::Path(path),
+                &self.plugins,
+            );
         }
         match self.load(path) {
             Ok(file) => self.program(file),
@@ -445,7 +486,12 @@ impl Engine {
 
     /// Loads the program whose entry is `file`, with every module it imports.
     pub fn program(&mut self, file: FileId) -> (Program, Vec<Diagnostic>) {
-        modules::link(&*self.loader, &mut self.sources, modules::Entry::File(file))
+        modules::link_with(
+            &*self.loader,
+            &mut self.sources,
+            modules::Entry::File(file),
+            &self.plugins,
+        )
     }
 
     /// Evaluates source text held in memory; `name` is shown in diagnostics.
@@ -519,6 +565,7 @@ impl Engine {
             declares_resources: ev.declares_resources,
             diagnostics,
             file: Some(file),
+            plugins: program.plugins(),
         }
     }
 

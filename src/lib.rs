@@ -27,6 +27,7 @@ pub mod history;
 pub mod importers;
 pub mod lint;
 pub mod modules;
+pub mod plugin;
 pub mod resources;
 pub mod source;
 pub mod syntax;

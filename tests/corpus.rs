@@ -192,6 +192,43 @@ const TESTED_ELSEWHERE: &[(&str, &str)] = &[
     ("E0603", "history::rollbacks_and_diverged_branches"),
     ("E0604", "history::signed_history"),
     (
+        "E0500",
+        "plugin::load_problems_are_diagnostics_at_the_import",
+    ),
+    (
+        "E0501",
+        "plugin::load_problems_are_diagnostics_at_the_import",
+    ),
+    (
+        "E0502",
+        "plugin::load_problems_are_diagnostics_at_the_import",
+    ),
+    (
+        "E0503",
+        "plugin::load_problems_are_diagnostics_at_the_import",
+    ),
+    (
+        "E0504",
+        "plugin::every_fault_is_a_clean_diagnostic_within_its_limit",
+    ),
+    (
+        "E0505",
+        "plugin::every_fault_is_a_clean_diagnostic_within_its_limit",
+    ),
+    (
+        "E0506",
+        "plugin::every_fault_is_a_clean_diagnostic_within_its_limit",
+    ),
+    (
+        "E0507",
+        "plugin::every_fault_is_a_clean_diagnostic_within_its_limit",
+    ),
+    (
+        "E0508",
+        "plugin::every_fault_is_a_clean_diagnostic_within_its_limit",
+    ),
+    ("E0509", "plugin::a_denying_policy_points_at_the_resource"),
+    (
         "E9999",
         "cli: a crash exits 2 (only reachable through a bug)",
     ),

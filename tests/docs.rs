@@ -60,10 +60,14 @@ fn examples(file: &str) -> Vec<Example> {
 }
 
 fn check_examples(file: &str) -> usize {
+    check_examples_with(file, cairn::MemoryLoader::new())
+}
+
+/// Like [`check_examples`], with `files` (a cairn.toml, plugins) beside the examples.
+fn check_examples_with(file: &str, mut files: cairn::MemoryLoader) -> usize {
     let list = examples(file);
     // Blocks marked ```cairn file=PATH are the files of a project the other examples of the
     // page can import; they are not run on their own.
-    let mut files = cairn::MemoryLoader::new();
     for ex in &list {
         if let Some(path) = ex
             .info
@@ -126,6 +130,31 @@ fn language_guide_examples_run() {
 fn resources_guide_examples_run() {
     let n = check_examples("docs/resources.md");
     assert!(n >= 1, "docs/resources.md has no example");
+}
+
+/// The plugin chapter's examples run with the two example plugins, and the `cairn.toml` it
+/// shows.
+#[test]
+fn plugins_guide_examples_run() {
+    let text = std::fs::read_to_string(root().join("docs/plugins.md")).expect("docs/plugins.md");
+    let toml = text
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a cairn.toml block");
+    let mut files = cairn::MemoryLoader::new();
+    files.insert("cairn.toml", toml);
+    for (path, built) in [
+        ("plugins/text.wasm", "examples/plugins/wat/text.wasm"),
+        ("plugins/semver.wasm", "examples/plugins/c/semver.wasm"),
+    ] {
+        files.insert_bytes(
+            path,
+            std::fs::read(root().join(built)).expect("example plugin"),
+        );
+    }
+    let n = check_examples_with("docs/plugins.md", files);
+    assert!(n >= 3, "docs/plugins.md has only {n} examples");
 }
 
 #[test]

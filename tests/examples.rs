@@ -1,22 +1,29 @@
-//! Each example under examples/<name>/ exports to its checked-in expected output, byte for byte
-//! (`expected.yaml`, or `expected.json`). `UPDATE_EXAMPLES=1` rewrites the expected files.
+//! Each example under examples/<name>/ (and examples/plugins/<name>/) exports to its checked-in
+//! expected output, byte for byte (`expected.yaml`, or `expected.json`). `UPDATE_EXAMPLES=1`
+//! rewrites the expected files, and the `.wasm` of the WAT plugin example.
 
 use cairn::export::{Format, Selection};
 
-use crate::common::{evaluate, render_diagnostics, root};
+use crate::common::{render_diagnostics, root};
 
 #[test]
 fn examples_export_as_expected() {
     let mut checked = 0;
-    let mut dirs: Vec<_> = std::fs::read_dir(root().join("examples"))
-        .expect("examples/")
-        .flatten()
+    let mut dirs: Vec<_> = ["examples", "examples/plugins"]
+        .iter()
+        .flat_map(|d| {
+            std::fs::read_dir(root().join(d))
+                .expect("examples/")
+                .flatten()
+        })
         .map(|e| e.path())
         .filter(|p| p.join("main.cairn").exists())
         .collect();
     dirs.sort();
     for dir in dirs {
-        let (engine, out) = evaluate(&dir.join("main.cairn"));
+        // Through the file system, so that the examples' imports and cairn.toml count.
+        let mut engine = cairn::Engine::new();
+        let out = engine.evaluate_file(dir.join("main.cairn"));
         assert!(
             out.diagnostics.is_empty(),
             "{}: {}",
@@ -46,4 +53,19 @@ fn examples_export_as_expected() {
         }
     }
     assert!(checked >= 3, "only {checked} examples checked");
+}
+
+/// The WAT plugin example's checked-in `.wasm` is its `.wat`, assembled.
+#[test]
+fn the_wat_plugin_example_is_built() {
+    let dir = root().join("examples/plugins/wat");
+    let built = wat::parse_file(dir.join("text.wat")).expect("text.wat assembles");
+    if std::env::var_os("UPDATE_EXAMPLES").is_some() {
+        std::fs::write(dir.join("text.wasm"), &built).expect("write");
+    }
+    let checked_in = std::fs::read(dir.join("text.wasm")).unwrap_or_default();
+    assert!(
+        checked_in == built,
+        "examples/plugins/wat/text.wasm is stale: run `UPDATE_EXAMPLES=1 cargo test --test main examples`"
+    );
 }

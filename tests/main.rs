@@ -10,6 +10,7 @@
 //! - `cli`: the `cairn` binary's commands, output and exit codes.
 //! - `embed`: the Rust embedding API.
 //! - `types`: JSON Schema export, typed parameters, the types of the embedding API.
+//! - `plugin`: WebAssembly plugins: calls, policies, the sandbox's limits and faults, the cache.
 
 mod cli;
 mod common;
@@ -21,6 +22,7 @@ mod history;
 mod import;
 mod k8s;
 mod lint;
+mod plugin;
 mod resources;
 mod robustness;
 mod roundtrip;

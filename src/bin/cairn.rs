@@ -625,10 +625,13 @@ impl Source {
     }
 
     fn engine(&self) -> Result<Engine, Failure> {
-        match &self.git {
-            None => Ok(Engine::new()),
-            Some((repo, c)) => Ok(Engine::with_loader(repo.loader(c).map_err(git_failure)?)),
-        }
+        let mut engine = match &self.git {
+            None => Engine::new(),
+            Some((repo, c)) => Engine::with_loader(repo.loader(c).map_err(git_failure)?),
+        };
+        // Compiled plugins are kept in the project's `.cairn/cache/plugins/`.
+        engine.plugin_cache(std::sync::Arc::new(cairn::plugin::FsCache));
+        Ok(engine)
     }
 
     fn loader(&self) -> Result<Box<dyn cairn::Loader>, Failure> {
@@ -1065,6 +1068,10 @@ fn make_plan(
     if out.has_errors() {
         return Err(Failure::User(out.diagnostics, engine.sources().clone()));
     }
+    let denied = out.check_policies();
+    if !denied.is_empty() {
+        return Err(Failure::User(denied, engine.sources().clone()));
+    }
     let desired = cairn::resources::desired(out.resources)
         .map_err(|d| Failure::User(d, engine.sources().clone()))?;
     let mut plan = cairn::resources::plan::make(
@@ -1095,10 +1102,11 @@ fn make_plan(
     {
         let params = Params::read(&common.params, common.params_file.as_deref())?;
         let root = project_root(&common.file)?;
-        let found = cairn::history::Cache::new(repo, &common.file, &root, |e| params.set(e))
-            .and_then(|mut cache| {
-                cairn::history::provenance(repo, &mut cache, applied, &target.id)
-            });
+        let found = cairn::history::Cache::new(repo, &common.file, &root, |e| {
+            params.set(e);
+            e.plugin_cache(std::sync::Arc::new(cairn::plugin::FsCache));
+        })
+        .and_then(|mut cache| cairn::history::provenance(repo, &mut cache, applied, &target.id));
         match found {
             Ok(by_address) => {
                 for c in &mut plan.changes {
@@ -1512,8 +1520,11 @@ fn diff_command(args: DiffArgs) -> Result<(), Failure> {
     let params = Params::read(&args.params.params, args.params.params_file.as_deref())?;
     let repo = history::Repo::discover(&args.program).map_err(git_failure)?;
     let root = project_root(&args.program)?;
-    let mut cache =
-        Cache::new(&repo, &args.program, &root, |e| params.set(e)).map_err(git_failure)?;
+    let mut cache = Cache::new(&repo, &args.program, &root, |e| {
+        params.set(e);
+        e.plugin_cache(std::sync::Arc::new(cairn::plugin::FsCache));
+    })
+    .map_err(git_failure)?;
     let at = |cache: &mut Cache<'_>, rev: &str| -> Result<(String, Snapshot), Failure> {
         let commit = repo.resolve(rev).map_err(git_failure)?;
         let label = commit.short().to_string();
@@ -1575,8 +1586,11 @@ fn log_command(args: LogArgs) -> Result<(), Failure> {
     let repo = history::Repo::discover(&args.program).map_err(git_failure)?;
     let root = project_root(&args.program)?;
     let head = repo.resolve(&args.rev).map_err(git_failure)?;
-    let mut cache =
-        Cache::new(&repo, &args.program, &root, |e| params.set(e)).map_err(git_failure)?;
+    let mut cache = Cache::new(&repo, &args.program, &root, |e| {
+        params.set(e);
+        e.plugin_cache(std::sync::Arc::new(cairn::plugin::FsCache));
+    })
+    .map_err(git_failure)?;
     let entries = history::log(
         &repo,
         &mut cache,

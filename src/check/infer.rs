@@ -115,6 +115,7 @@ impl<'m> Checker<'m> {
                     },
                     _ => None,
                 };
+                let mark = self.diagnostics.len();
                 let arg_types: Vec<Ty> = match &f {
                     Ty::Fn(params, _) if params.len() == args.len() => {
                         // Typed parameters check their arguments like declarations.
@@ -146,6 +147,20 @@ impl<'m> Checker<'m> {
                     }
                     _ => args.iter().map(|a| self.infer(a)).collect(),
                 };
+                // A wrong argument to a plugin function: the help shows the manifest's
+                // signature (the label shows where it is declared).
+                if let Some(d) = &decl
+                    && let Some(p) = self.program.plugin_of(d.file)
+                    && let Some(name) = &d.name
+                    && let Some(sig) = p.manifest.functions.iter().find(|f| *f.name == *name.name)
+                {
+                    for diag in &mut self.diagnostics[mark..] {
+                        if diag.labels.iter().any(|l| !l.primary && l.file == d.file) {
+                            diag.help =
+                                Some(format!("plugin {} declares `{}`", p.path, sig.signature));
+                        }
+                    }
+                }
                 match (&callee.kind, &f) {
                     (ExprKind::Var(name), _) if self.is_builtin(name) => {
                         builtin_result(name, &arg_types)

@@ -2,8 +2,8 @@
 //!
 //! Codes are stable: a code is never reused for another problem, and a renamed code keeps a
 //! redirect here. `E00xx` are syntax errors, `E01xx` evaluation errors, `E02xx` export errors,
-//! `E03xx` embedding errors, `E04xx` command-line errors, `E06xx` Git history errors, `E9xxx`
-//! internal errors.
+//! `E03xx` embedding errors, `E04xx` command-line errors, `E05xx` plugin errors, `E06xx` Git
+//! history errors, `E9xxx` internal errors.
 //! docs/diagnostics.md is generated from [`ALL`] and checked by a test.
 
 /// A stable diagnostic code with a one-line title.
@@ -135,6 +135,26 @@ codes! {
         "A plan could not be made (a provider rejected a resource's inputs, a refresh failed) or cannot be applied as it is (it was made against an older state, it deletes protected resources or everything). Nothing was changed.";
     APPLY_FAILED = "E0404", "apply failed",
         "An operation failed while applying; its dependents were skipped and everything else finished. What succeeded is recorded in the state, so the next apply continues from there.";
+    PLUGIN_LOAD = "E0500", "cannot load plugin",
+        "A plugin's `.wasm` file could not be loaded: it is not a WebAssembly module, wasmtime rejects it, or it lacks an export the plugin ABI needs (`memory`, `cairn_alloc`, and a function for every `fn` and `policy` of its manifest). See docs/plugins.md.";
+    PLUGIN_MANIFEST = "E0501", "invalid plugin manifest",
+        "The `cairn.manifest` custom section of a plugin is missing or malformed, or a signature in it is not valid Cairn (`fn name(param: Type, ...) -> Type`, every parameter and the result typed).";
+    PLUGIN_ABI = "E0502", "wrong plugin ABI version",
+        "The plugin was built for a version of the plugin ABI that this Cairn does not speak. The version is checked when the plugin is loaded, before any of its code runs.";
+    PLUGIN_IMPORT = "E0503", "plugin import not granted",
+        "A plugin imports a host function that `cairn.toml` does not grant it (`grant = [\"clock\"]` in its `[plugins.<name>]` entry), or one Cairn does not provide at all: plugins have no filesystem, network or WASI.";
+    PLUGIN_TRAP = "E0504", "plugin trapped",
+        "A plugin function trapped (an `unreachable`, a division by zero, an access outside its memory, a stack overflow). The plugin's instance starts afresh on the next call.";
+    PLUGIN_FUEL = "E0505", "plugin ran out of fuel",
+        "A plugin call used all the fuel it gets (about one unit per WebAssembly instruction; `fuel` in cairn.toml, 10,000,000 by default), so an endless loop ends in this error instead of a hang.";
+    PLUGIN_MEMORY = "E0506", "plugin exceeded its memory limit",
+        "A plugin's linear memory would have grown past its limit (`memory` in cairn.toml, 16 MiB by default).";
+    PLUGIN_RESULT = "E0507", "malformed plugin result",
+        "A plugin returned bytes that do not follow the plugin ABI's value encoding (an unknown tag, a length past the end, invalid UTF-8, a result outside its memory), or a policy returned something other than a list of decisions.";
+    PLUGIN_FAILED = "E0508", "plugin function failed",
+        "A plugin function returned an error value: it rejected its arguments. The message is the plugin's.";
+    POLICY_DENIED = "E0509", "denied by a policy",
+        "A policy of a plugin denied a resource when the plan was made. The message is the policy's; `cairn plan` and `cairn apply` stop with this error.";
     GIT = "E0601", "cannot read Git history",
         "A command that reads Git history (`--rev`, `cairn diff`, `cairn log`, the guards of `cairn apply`) could not: the folder is not in a Git repository, the repository has no commits, the revision names no commit, or a commit it needs is missing (a shallow clone stops before it). The message says which, and the help line what to do.";
     DIRTY_TREE = "E0602", "uncommitted changes",

@@ -1904,6 +1904,8 @@ impl<'m, 's> Evaluator<'m, 's> {
                     Some(n) if def.local => env.bind(n.name.clone(), f.clone()),
                     _ => env.clone(),
                 };
+                let plugin = self.program.plugin_of(def.file).cloned();
+                let mut plugin_args = Vec::new();
                 for (i, (p, v)) in def.params.iter().zip(args).enumerate() {
                     let v = match &p.ty {
                         Some(t) => {
@@ -1918,11 +1920,24 @@ impl<'m, 's> Evaluator<'m, 's> {
                         }
                         None => v,
                     };
-                    scope = scope.bind(p.name.name.clone(), v);
+                    if plugin.is_some() {
+                        plugin_args.push(v);
+                    } else {
+                        scope = scope.bind(p.name.name.clone(), v);
+                    }
                 }
                 self.depth += 1;
                 let caller_file = std::mem::replace(&mut self.file, def.file);
-                let result = self.eval(&def.body, &scope);
+                let result = match &plugin {
+                    // A plugin function: the plugin runs instead of the placeholder body, and
+                    // its result is conformed to the manifest's result type below.
+                    Some(p) => {
+                        let name = def.name.as_ref().map_or("fn", |n| &*n.name);
+                        p.call(name, plugin_args)
+                            .map_err(|f| Box::new(f.diagnostic(p, name, caller_file, site.call)))
+                    }
+                    None => self.eval(&def.body, &scope),
+                };
                 let result = match (&def.ret, result) {
                     (Some(t), Ok(v)) => {
                         let ty = self.types.resolve_shared(def.file, t);
@@ -1933,7 +1948,18 @@ impl<'m, 's> Evaluator<'m, 's> {
                             expr: Some(&def.body),
                             declared: (def.file, t.span),
                         };
-                        self.conform(v, &ty, &origin)
+                        let conformed = self.conform(v, &ty, &origin);
+                        match &plugin {
+                            // The plugin broke its own signature: its fault, not the program's.
+                            Some(p) => conformed.map_err(|d| {
+                                Box::new(
+                                    crate::plugin::Fault::Signature(d.message)
+                                        .diagnostic(p, name, caller_file, site.call)
+                                        .also(def.file, t.span, "declared here"),
+                                )
+                            }),
+                            None => conformed,
+                        }
                     }
                     (_, r) => r,
                 };

@@ -531,9 +531,11 @@ impl TreeLoader {
             format!("no file {} at this revision", path.display()),
         )
     }
+}
 
-    /// The bytes of a file.
-    pub fn load_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+impl Loader for TreeLoader {
+    /// The bytes of a file (a plugin's `.wasm`).
+    fn load_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
         let rel = self.inner(path).ok_or_else(|| Self::not_found(path))?;
         match self.find(&rel) {
             Some((_, Found::Blob(id))) => {
@@ -546,9 +548,7 @@ impl TreeLoader {
             _ => Err(Self::not_found(path)),
         }
     }
-}
 
-impl Loader for TreeLoader {
     fn load(&self, path: &Path) -> std::io::Result<String> {
         let bytes = self.load_bytes(path)?;
         String::from_utf8(bytes).map_err(|_| {

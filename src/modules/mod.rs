@@ -48,6 +48,9 @@ pub struct Project {
     pub lint: std::collections::BTreeMap<String, String>,
     /// `[git]`: what `cairn apply` demands of the history it applies.
     pub git: GitSettings,
+    /// `[plugins.<name>]`: the plugins a program imports as `plugins.<name>`, and the settings
+    /// of any plugin imported by its path.
+    pub plugins: std::collections::BTreeMap<String, PluginEntry>,
 }
 
 /// `[git]` in cairn.toml.
@@ -64,12 +67,30 @@ pub struct GitSettings {
     pub allowed_signers: Option<String>,
 }
 
+/// A plugin declared in `cairn.toml`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PluginEntry {
+    /// The `.wasm` file (normalized, inside the project).
+    pub path: PathBuf,
+    pub settings: crate::plugin::Settings,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Manifest {
     project: Option<ManifestProject>,
     lint: Option<std::collections::BTreeMap<String, String>>,
     git: Option<GitSettings>,
+    plugins: Option<std::collections::BTreeMap<String, ManifestPlugin>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestPlugin {
+    path: String,
+    fuel: Option<u64>,
+    memory: Option<toml::Value>,
+    grant: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -109,6 +130,7 @@ impl Project {
             roots: vec![start],
             lint: Default::default(),
             git: Default::default(),
+            plugins: Default::default(),
         })
     }
 
@@ -151,6 +173,68 @@ impl Project {
             }
             roots.push(path);
         }
+        let mut plugins = std::collections::BTreeMap::new();
+        for (name, entry) in m.plugins.unwrap_or_default() {
+            // Point at the entry's header, or at the offending value when it can be found.
+            let header = text.find(&format!("plugins.{name}"));
+            let near = |needle: &str| {
+                header
+                    .and_then(|h| text[h..].find(needle).map(|i| h + i..h + i + needle.len()))
+                    .or(header.map(|h| h..h + 8 + name.len()))
+            };
+            let path = normalize(&dir.join(&entry.path));
+            if Path::new(&entry.path).is_absolute() || !path.starts_with(normalize(dir)) {
+                return Err(bad(
+                    format!("the plugin `{}` is outside the project folder", entry.path),
+                    near(&entry.path),
+                ));
+            }
+            let mut settings = crate::plugin::Settings::default();
+            if let Some(fuel) = entry.fuel {
+                if fuel == 0 {
+                    return Err(bad(
+                        format!("plugin `{name}` needs some fuel"),
+                        near("fuel"),
+                    ));
+                }
+                settings.fuel = fuel;
+            }
+            match &entry.memory {
+                None => {}
+                Some(toml::Value::Integer(n)) if *n > 0 => settings.memory = *n as u64,
+                Some(toml::Value::String(s))
+                    if crate::plugin::parse_size(s).is_some_and(|n| n > 0) =>
+                {
+                    settings.memory = crate::plugin::parse_size(s).unwrap_or_default();
+                }
+                Some(_) => {
+                    return Err(bad(
+                        format!(
+                            "the memory limit of plugin `{name}` is a size like \"16MiB\" or a number of bytes"
+                        ),
+                        near("memory"),
+                    ));
+                }
+            }
+            for g in entry.grant.unwrap_or_default() {
+                match crate::plugin::Grant::parse(&g) {
+                    Some(g) if !settings.grants.contains(&g) => settings.grants.push(g),
+                    Some(_) => {}
+                    None => {
+                        let known: Vec<&str> =
+                            crate::plugin::Grant::ALL.iter().map(|g| g.name()).collect();
+                        return Err(bad(
+                            format!(
+                                "plugin `{name}` is granted `{g}`, which Cairn does not offer (it offers {})",
+                                known.join(", ")
+                            ),
+                            near(&g),
+                        ));
+                    }
+                }
+            }
+            plugins.insert(name, PluginEntry { path, settings });
+        }
         Ok(Project {
             root: normalize(dir),
             manifest: Some(manifest.to_path_buf()),
@@ -158,6 +242,7 @@ impl Project {
             roots,
             lint,
             git: m.git.unwrap_or_default(),
+            plugins,
         })
     }
 }
@@ -175,6 +260,8 @@ pub struct Unit {
     pub imports: FxHashMap<Name, UnitId>,
     /// Part of the standard library.
     pub std: bool,
+    /// The plugin, when the module is one: its manifest's functions are the unit's source.
+    pub plugin: Option<std::sync::Arc<crate::plugin::Plugin>>,
 }
 
 /// A loaded program: every module it needs, parsed.
@@ -200,6 +287,7 @@ impl Program {
                 files: vec![file],
                 imports: FxHashMap::default(),
                 std: false,
+                plugin: None,
             }],
             module,
             unit_of_file: Vec::new(),
@@ -215,6 +303,16 @@ impl Program {
     /// The module an import alias of `unit` names.
     pub fn import(&self, unit: UnitId, alias: &str) -> Option<UnitId> {
         self.units.get(unit)?.imports.get(alias).copied()
+    }
+
+    /// The plugin whose manifest `file` is, if it is one.
+    pub fn plugin_of(&self, file: FileId) -> Option<&std::sync::Arc<crate::plugin::Plugin>> {
+        self.units.get(self.unit_of(file))?.plugin.as_ref()
+    }
+
+    /// The plugins the program loaded, each once.
+    pub fn plugins(&self) -> Vec<std::sync::Arc<crate::plugin::Plugin>> {
+        self.units.iter().filter_map(|u| u.plugin.clone()).collect()
     }
 }
 
@@ -255,6 +353,7 @@ enum State {
 
 struct Linker<'a> {
     loader: &'a dyn Loader,
+    plugins: &'a crate::plugin::Host,
     sources: &'a mut SourceMap,
     project: Project,
     units: Vec<Unit>,
@@ -269,10 +368,21 @@ struct Linker<'a> {
 
 /// Loads a program: the entry, then everything it imports, recursively. Problems (files that
 /// cannot be read or parsed, missing modules, cycles) are returned with whatever loaded.
+/// Plugins are compiled without a cache; see [`link_with`].
 pub fn link(
     loader: &dyn Loader,
     sources: &mut SourceMap,
     entry: Entry<'_>,
+) -> (Program, Vec<Diagnostic>) {
+    link_with(loader, sources, entry, &crate::plugin::Host::default())
+}
+
+/// [`link`], loading plugins through `plugins` (which may cache their compiled code).
+pub fn link_with(
+    loader: &dyn Loader,
+    sources: &mut SourceMap,
+    entry: Entry<'_>,
+    plugins: &crate::plugin::Host,
 ) -> (Program, Vec<Diagnostic>) {
     let entry_path = match &entry {
         Entry::Path(p) => normalize(p),
@@ -294,11 +404,13 @@ pub fn link(
                 roots: vec![root],
                 lint: Default::default(),
                 git: Default::default(),
+                plugins: Default::default(),
             }
         }
     };
     let mut l = Linker {
         loader,
+        plugins,
         sources,
         project,
         units: Vec::new(),
@@ -429,6 +541,7 @@ impl Linker<'_> {
             files: files.clone(),
             imports: FxHashMap::default(),
             std,
+            plugin: None,
         });
         self.items.push(Vec::new());
         self.state.insert(key.clone(), State::Loading);
@@ -510,6 +623,9 @@ impl Linker<'_> {
                     .zip(path.last())
                     .map_or(item.span, |(a, b)| a.span.to(b.span));
                 let full = dotted.join(".");
+                if let ["plugins", name] = dotted.as_slice() {
+                    return self.declared_plugin(name, item.file, span);
+                }
                 let key = full.clone();
                 if let Some(done) = self.check_state(&key, item.file, span) {
                     return done;
@@ -555,6 +671,16 @@ impl Linker<'_> {
             ImportTarget::Path { path, span } => {
                 let span = *span;
                 let resolved = self.resolve_path(item.file, path, span)?;
+                if resolved.extension().is_some_and(|e| e == "wasm") {
+                    let settings = self
+                        .project
+                        .plugins
+                        .values()
+                        .find(|p| p.path == resolved)
+                        .map(|p| p.settings.clone())
+                        .unwrap_or_default();
+                    return self.plugin(&resolved, settings, item.file, span);
+                }
                 let key = resolved.display().to_string();
                 if let Some(done) = self.check_state(&key, item.file, span) {
                     return done;
@@ -582,6 +708,113 @@ impl Linker<'_> {
             }
         };
         Some(self.unit(key, name, qualifier, files, std, Some((item.file, span))))
+    }
+
+    /// `import plugins.<name>`: the plugin `[plugins.<name>]` of cairn.toml declares.
+    fn declared_plugin(&mut self, name: &str, file: FileId, span: Span) -> Option<UnitId> {
+        let Some(entry) = self.project.plugins.get(name).cloned() else {
+            let declared: Vec<&str> = self.project.plugins.keys().map(String::as_str).collect();
+            let mut d = Diagnostic::error(
+                codes::MODULE_NOT_FOUND,
+                format!("there is no plugin `{name}`"),
+            )
+            .at(file, span, "not declared in cairn.toml");
+            d = match did_you_mean(name, declared.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `plugins.{s}`?")),
+                None => d.with_help(format!(
+                    "declare it in {PROJECT_FILE}: `[plugins.{name}]` with `path = \"plugins/{name}.wasm\"`, or import the file by its path: `import \"./{name}.wasm\"`"
+                )),
+            };
+            self.diagnostics.push(d);
+            return None;
+        };
+        self.plugin(&entry.path, entry.settings, file, span)
+    }
+
+    /// Loads the plugin at `path` as a unit whose source is its manifest.
+    fn plugin(
+        &mut self,
+        path: &Path,
+        settings: crate::plugin::Settings,
+        file: FileId,
+        span: Span,
+    ) -> Option<UnitId> {
+        let key = path.display().to_string();
+        if let Some(State::Done(id)) = self.state.get(&key) {
+            return Some(*id);
+        }
+        let name = self.display_name(path);
+        let bytes = match self.loader.load_bytes(path) {
+            Ok(b) => b,
+            Err(e) => {
+                self.diagnostics.push(*self.not_found(
+                    format!("cannot read plugin {}: {e}", path.display()),
+                    Some((file, span)),
+                ));
+                return None;
+            }
+        };
+        let plugin =
+            match crate::plugin::load(self.plugins, &self.project.root, &name, &bytes, settings) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.diagnostics
+                        .push(crate::plugin::load_diagnostic(&name, &e, file, span));
+                    return None;
+                }
+            };
+        let source = self.sources.add(
+            format!("{name}#{}", crate::plugin::manifest::SECTION),
+            plugin.manifest.source.as_str(),
+        );
+        // The manifest's signatures must be valid Cairn: parse them here, so a bad one is
+        // reported as the plugin's problem and not as a syntax error in a file nobody wrote.
+        let parsed = crate::syntax::parse(source, &plugin.manifest.source);
+        let problem = parsed
+            .errors
+            .first()
+            .map(|e| e.message.clone())
+            .or_else(|| {
+                parsed.module.items.iter().find_map(|i| match &i.kind {
+                    ItemKind::Fn(f)
+                        if f.ret.is_none() || f.params.iter().any(|p| p.ty.is_none()) =>
+                    {
+                        Some(format!(
+                            "`{}` must declare the type of every parameter and of its result",
+                            f.name.as_ref().map_or("fn", |n| &*n.name)
+                        ))
+                    }
+                    _ => None,
+                })
+            });
+        if let Some(why) = problem {
+            let line = parsed
+                .errors
+                .first()
+                .and_then(|e| e.primary())
+                .map(|l| self.sources.line_col(source, l.span.start as usize).0);
+            let err = crate::plugin::LoadError::Manifest(crate::plugin::manifest::Problem {
+                line,
+                why,
+                wrong_abi: None,
+            });
+            self.diagnostics
+                .push(crate::plugin::load_diagnostic(&name, &err, file, span));
+            return None;
+        }
+        let mut plugin = plugin;
+        plugin.site = Some((file, span));
+        let qualifier = Name::from(plugin.name.as_str());
+        let id = self.unit(
+            key,
+            name,
+            qualifier,
+            vec![source],
+            false,
+            Some((file, span)),
+        );
+        self.units[id].plugin = Some(std::sync::Arc::new(plugin));
+        Some(id)
     }
 
     /// `Some(result)` when the module is loaded or being loaded (a cycle, reported here).

@@ -82,6 +82,12 @@ pub trait Loader {
     /// Reads the file at `path`.
     fn load(&self, path: &Path) -> std::io::Result<String>;
 
+    /// Reads the file at `path` as bytes (a plugin's `.wasm`). The default reads it as text,
+    /// which fails for most binary files: loaders that serve binary files override it.
+    fn load_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.load(path).map(String::into_bytes)
+    }
+
     /// Whether `path` is a file that [`Loader::load`] can read.
     fn is_file(&self, path: &Path) -> bool {
         self.load(path).is_ok()
@@ -113,6 +119,10 @@ impl Loader for FsLoader {
         std::fs::read_to_string(path)
     }
 
+    fn load_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
     fn is_file(&self, path: &Path) -> bool {
         path.is_file()
     }
@@ -138,6 +148,8 @@ impl Loader for FsLoader {
 #[derive(Clone, Debug, Default)]
 pub struct MemoryLoader {
     files: BTreeMap<PathBuf, String>,
+    /// Binary files (plugins), by normalized path.
+    blobs: BTreeMap<PathBuf, Vec<u8>>,
 }
 
 impl MemoryLoader {
@@ -149,21 +161,33 @@ impl MemoryLoader {
         self.files.insert(normalize(&path.into()), text.into());
         self
     }
+
+    /// Adds a binary file (a plugin's `.wasm`).
+    pub fn insert_bytes(
+        &mut self,
+        path: impl Into<PathBuf>,
+        bytes: impl Into<Vec<u8>>,
+    ) -> &mut Self {
+        self.blobs.insert(normalize(&path.into()), bytes.into());
+        self
+    }
+
+    fn paths(&self) -> impl Iterator<Item = &PathBuf> {
+        self.files.keys().chain(self.blobs.keys())
+    }
 }
 
 impl Loader for MemoryLoader {
     fn is_dir(&self, path: &Path) -> bool {
         let path = normalize(path);
-        self.files
-            .keys()
+        self.paths()
             .any(|f| normalize(f).starts_with(&path) && normalize(f) != path)
     }
 
     fn list(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         let dir = normalize(dir);
         let mut out: Vec<PathBuf> = self
-            .files
-            .keys()
+            .paths()
             .filter_map(|f| {
                 let f = normalize(f);
                 let rest = f.strip_prefix(&dir).ok()?;
@@ -174,6 +198,17 @@ impl Loader for MemoryLoader {
         out.sort();
         out.dedup();
         Ok(out)
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        self.load(path).is_ok() || self.blobs.contains_key(&normalize(path))
+    }
+
+    fn load_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        match self.blobs.get(&normalize(path)) {
+            Some(b) => Ok(b.clone()),
+            None => self.load(path).map(String::into_bytes),
+        }
     }
 
     fn load(&self, path: &Path) -> std::io::Result<String> {
