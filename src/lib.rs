@@ -23,6 +23,7 @@ mod engine;
 pub mod eval;
 pub mod export;
 pub mod fmt;
+pub mod ide;
 pub mod importers;
 pub mod lint;
 pub mod modules;
