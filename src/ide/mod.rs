@@ -56,6 +56,8 @@ pub struct Workspace {
     /// references, rename and symbols.
     known: Vec<PathBuf>,
     base: Arc<dyn Loader + Send + Sync>,
+    /// Parses of files kept between analyses (shared by the workspace's copies).
+    parses: Arc<modules::ParseCache>,
 }
 
 impl Workspace {
@@ -64,6 +66,7 @@ impl Workspace {
             docs: BTreeMap::new(),
             known: Vec::new(),
             base,
+            parses: Arc::default(),
         }
     }
 
@@ -163,8 +166,12 @@ impl Analysis {
         let mut sources = SourceMap::new();
         let file = sources.add(path.display().to_string(), text);
         let overlay = Overlay { ws };
-        let (program, link_diagnostics) =
-            modules::link(&overlay, &mut sources, modules::Entry::File(file));
+        let (program, link_diagnostics) = modules::link_cached(
+            &overlay,
+            &mut sources,
+            modules::Entry::File(file),
+            Some(&ws.parses),
+        );
         let offset = probe.map_or(u32::MAX, |o| o as u32);
         // The target of `x.name` at the offset does not hold it; its type is wanted too.
         let mut also = Vec::new();
