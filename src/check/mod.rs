@@ -70,8 +70,9 @@ pub struct Seen {
     pub scope: Vec<(Name, Ty)>,
 }
 
-/// Checks a program like [`check_program`], recording what the checker saw around `offset` in
-/// `file`. Also returns the program's table of schemas and aliases.
+/// Checks the items of `file` in a program (like [`check_program`], which checks every file),
+/// recording what the checker saw around `offset` there. Also returns the program's table of
+/// schemas and aliases.
 pub fn probe_program(
     program: &Program,
     file: FileId,
@@ -243,14 +244,36 @@ impl<'m> Checker<'m> {
             self.types.table(),
             &mut self.resources,
         );
+        // A probe only needs its own file checked: other modules' definitions are still typed
+        // on demand when the file uses them.
+        let only = self.probe.as_ref().map(|p| p.file);
         for item in &module.items {
+            if only.is_some_and(|f| item.file != f) {
+                continue;
+            }
             self.file = item.file;
             self.item(item, false);
+        }
+        if let Some(f) = only {
+            // The types of the other modules' globals, for the probe's completion details.
+            let unit = self.program.unit_of(f);
+            let mut others: Vec<(UnitId, Name)> = self
+                .globals
+                .keys()
+                .filter(|(u, _)| *u != unit)
+                .cloned()
+                .collect();
+            others.sort();
+            for (u, n) in others {
+                self.global_type(u, &n);
+            }
         }
         // Schemas: defaults fit their fields, checks are conditions.
         let table = self.types.table().clone();
         for name in &table.order {
-            if let Some(schema) = table.schema(name) {
+            if let Some(schema) = table.schema(name)
+                && only.is_none_or(|f| schema.file == f)
+            {
                 self.schema(schema);
             }
         }
