@@ -31,7 +31,7 @@ fn service(n: usize) -> String {
         "import std.k8s\nimport \"./lib.cairn\"\n\n/// Service {n}.\nlet name = \"svc{n}\"\nlet port = {}\n\n",
         8000 + n
     );
-    for j in 0..9 {
+    for j in 0..11 {
         s.push_str(&format!(
             r#"resource deploy{j}: k8s.Deployment {{
   metadata: {{ name: "${{name}}-{j}", labels: lib.labels(name) }}

@@ -14,7 +14,7 @@ use tower_lsp::{Client, LanguageServer};
 use crate::convert;
 
 /// How long after the last change of a document its diagnostics are published.
-pub const DEBOUNCE: Duration = Duration::from_millis(150);
+pub const DEBOUNCE: Duration = Duration::from_millis(50);
 
 pub struct Backend {
     client: Client,

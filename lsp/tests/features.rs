@@ -470,3 +470,50 @@ async fn hover_and_definition_in_an_incomplete_item() {
         v["range"]["start"]["line"]
     ));
 }
+
+#[tokio::test]
+async fn lint_warnings_offer_their_safe_fixes() {
+    let mut s = Server::start("lint-fixes").await;
+    let text = "import std.lists\n\nlet unused = 1\nx: 1\n";
+    let (path, clean, _) = s.open("main.cairn", text).await;
+    let d = s.diagnostics(&path).await;
+    let ranges: Vec<(Value, String)> = d
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            (
+                d["range"].clone(),
+                format!("{} {}", d["severity"], d["code"].as_str().unwrap_or("")),
+            )
+        })
+        .collect();
+    let mut out = render(&clean, None, &ranges);
+    let all =
+        json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 9, "character": 0 } });
+    let v = s
+        .request(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": uri(&path) }, "range": all, "context": { "diagnostics": d } }),
+        )
+        .await;
+    for a in v.as_array().into_iter().flatten() {
+        let edits: Vec<(Value, String)> = a["edit"]["changes"][uri(&path)]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                (
+                    e["range"].clone(),
+                    format!("{:?}", e["newText"].as_str().unwrap_or("")),
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "---\n{}\n{}",
+            a["title"].as_str().unwrap_or(""),
+            render(&clean, None, &edits)
+        ));
+    }
+    insta::assert_snapshot!(out);
+}
