@@ -31,6 +31,18 @@ fn service(n: usize) -> String {
         "import std.k8s\nimport \"./lib.cairn\"\n\n/// Service {n}.\nlet name = \"svc{n}\"\nlet port = {}\n\n",
         8000 + n
     );
+    s.push_str(concat!(
+        "/// A probe of the service's port.\n",
+        "fn probe(path: String) -> k8s.Probe = {\n",
+        "  httpGet: { path: path, port: port }\n",
+        "  periodSeconds: 10\n",
+        "}\n\n",
+        "/// Its settings.\n",
+        "schema Settings {\n",
+        "  level: \"debug\" | \"info\"\n",
+        "  retries: Int(0..=5) = 3\n",
+        "}\n\n",
+    ));
     for j in 0..11 {
         s.push_str(&format!(
             r#"resource deploy{j}: k8s.Deployment {{

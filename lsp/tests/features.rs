@@ -517,3 +517,57 @@ async fn lint_warnings_offer_their_safe_fixes() {
     }
     insta::assert_snapshot!(out);
 }
+
+#[tokio::test]
+async fn workspace_symbols_come_from_every_file() {
+    // lib.cairn is found by scanning the root at `initialize`; main.cairn is opened.
+    let mut s = Server::start_with("workspace-symbols", &[("lib.cairn", LIB)]).await;
+    let (_, _, _) = s.open("main.cairn", "let label_count = 2\n").await;
+    let v = s
+        .request("workspace/symbol", json!({ "query": "lab" }))
+        .await;
+    let mut found: Vec<String> = v
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            let file = s["location"]["uri"]
+                .as_str()
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            format!(
+                "{} in {file} line {}",
+                s["name"].as_str().unwrap_or(""),
+                s["location"]["range"]["start"]["line"]
+            )
+        })
+        .collect();
+    found.sort();
+    insta::assert_snapshot!(found.join("\n"));
+}
+
+#[tokio::test]
+async fn diagnostic_ranges_count_utf16_units() {
+    let mut s = Server::start("utf16").await;
+    let (path, clean, _) = s.open("main.cairn", "let s = \"é🎉\" + nope\n").await;
+    let d = s.diagnostics(&path).await;
+    let ranges: Vec<(Value, String)> = d
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            (
+                d["range"].clone(),
+                d["code"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        d[0]["range"]["start"],
+        json!({ "line": 0, "character": 16 })
+    );
+    insta::assert_snapshot!(render(&clean, None, &ranges));
+}

@@ -63,6 +63,11 @@ pub struct Server {
 
 impl Server {
     pub async fn start(name: &str) -> Server {
+        Server::start_with(name, &[]).await
+    }
+
+    /// Starts a server on a workspace that already has `files` when it initializes.
+    pub async fn start_with(name: &str, files: &[(&str, &str)]) -> Server {
         let (service, mut socket) = cairn_lsp::service();
         let (tx, notes) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(async move {
@@ -74,6 +79,9 @@ impl Server {
             }
         });
         let root = TempDir::new(name);
+        for (f, text) in files {
+            root.write(f, text);
+        }
         let mut s = Server {
             service,
             notes,
