@@ -154,7 +154,7 @@ impl Workspace {
     /// document).
     pub fn analysis_at(&self, path: &Path, offset: usize) -> Option<Analysis> {
         let text = self.text(path)?;
-        let fixed = super::repair::for_position(&text, offset);
+        let fixed = super::repair::for_position(&text, offset, &self.parser(path));
         Some(Analysis::new(self, path, &fixed, Some(offset)))
     }
 }

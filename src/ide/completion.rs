@@ -83,7 +83,7 @@ impl Workspace {
         if let Some(items) = import_completion(self, path, text, offset) {
             return items;
         }
-        let repaired = with_placeholder(text, offset);
+        let repaired = with_placeholder(text, offset, &self.parser(path));
         let an = Analysis::new(self, path, &repaired, Some(offset));
         let Some(cx) = an.context(offset) else {
             return Vec::new();

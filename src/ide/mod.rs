@@ -104,6 +104,13 @@ impl Workspace {
         out
     }
 
+    /// Parses a text as the document at `path` (the entry of its analysis), through the cache
+    /// the analysis reads: the text a repair settles on is parsed once.
+    pub(crate) fn parser(&self, path: &Path) -> impl Fn(&str) -> crate::syntax::Parse + '_ {
+        let name = path.display().to_string();
+        move |text: &str| self.parses.parse(FileId(0), &name, text)
+    }
+
     /// Analyses a file as the entry of a program.
     pub fn analysis(&self, path: &Path) -> Option<Analysis> {
         let text = self.text(path)?;
@@ -262,7 +269,7 @@ impl Workspace {
     /// Signature help at `offset` in the document at `path` whose text is `text` (which may be
     /// incomplete there: `f(a, ` just typed).
     pub fn signature_help(&self, path: &Path, text: &str, offset: usize) -> Option<SignatureHelp> {
-        let repaired = repair::with_placeholder(text, offset);
+        let repaired = repair::with_placeholder(text, offset, &self.parser(path));
         let offset = offset.min(text.len());
         Analysis::new(self, path, &repaired, Some(offset)).signature_help(offset)
     }

@@ -5,7 +5,7 @@
 //! The parser recovers per item (an item that does not parse becomes an `Error` item), so only
 //! the item under the cursor needs repair; the items after it are kept as they are.
 
-use crate::source::FileId;
+use crate::syntax::Parse;
 use crate::syntax::ast::{ItemKind, Span};
 
 /// The name inserted at the cursor. Any identifier the user could not mean works; this one is
@@ -14,30 +14,32 @@ pub(crate) const PLACEHOLDER: &str = "cairnIdeCompletionPlaceholder";
 
 /// `text` with the placeholder at `offset`, repaired so that the item around it parses when
 /// one of a few repairs does. The placeholder starts at `offset` in the result.
-pub(crate) fn with_placeholder(text: &str, offset: usize) -> String {
-    repair(text, offset, PLACEHOLDER)
+/// `parse` parses a whole text (the workspace's cache, so that the analysis that follows
+/// reuses the parse of the text chosen).
+pub(crate) fn with_placeholder(text: &str, offset: usize, parse: &dyn Fn(&str) -> Parse) -> String {
+    repair(text, offset, PLACEHOLDER, parse)
 }
 
 /// `text` repaired so that the item around `offset` parses, for hover and definition: when it
 /// does not, the item is cut after the name at `offset` and its brackets are closed. Text
 /// before the cut keeps its offsets.
-pub(crate) fn for_position(text: &str, offset: usize) -> String {
+pub(crate) fn for_position(text: &str, offset: usize, parse: &dyn Fn(&str) -> Parse) -> String {
     let offset = floor_boundary(text, offset);
-    if parses_at(text, offset) {
+    if parses_at(text, offset, parse) {
         return text.to_string();
     }
     let end = text[offset..]
         .char_indices()
         .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
         .map_or(text.len(), |(i, _)| offset + i);
-    repair(text, end, "")
+    repair(text, end, "", parse)
 }
 
-fn repair(text: &str, offset: usize, placeholder: &str) -> String {
+fn repair(text: &str, offset: usize, placeholder: &str, parse: &dyn Fn(&str) -> Parse) -> String {
     let offset = floor_boundary(text, offset);
     let (before, after) = text.split_at(offset);
     let plain = format!("{before}{placeholder}{after}");
-    if parses_at(&plain, offset) {
+    if parses_at(&plain, offset, parse) {
         return plain;
     }
     let start = item_start(text, offset);
@@ -46,7 +48,7 @@ fn repair(text: &str, offset: usize, placeholder: &str) -> String {
     let rest = &text[resume..];
     for middle in ["", ": null", " {}", ")", " = null"] {
         let candidate = format!("{before}{placeholder}{middle}{closers}\n{rest}");
-        if parses_at(&candidate, offset) {
+        if parses_at(&candidate, offset, parse) {
             return candidate;
         }
     }
@@ -62,8 +64,8 @@ fn floor_boundary(text: &str, offset: usize) -> usize {
 }
 
 /// Whether the item holding `offset` parses.
-fn parses_at(text: &str, offset: usize) -> bool {
-    let parsed = crate::syntax::parse(FileId(0), text);
+fn parses_at(text: &str, offset: usize, parse: &dyn Fn(&str) -> Parse) -> bool {
+    let parsed = parse(text);
     let at = offset as u32;
     !parsed.module.items.iter().any(|i| {
         matches!(i.kind, ItemKind::Error)
@@ -167,7 +169,8 @@ mod tests {
     fn repairs_an_unclosed_object() {
         let text = "resource web: k8s.Deployment {\n  spec.\n\nlet y = 1\n";
         let at = text.find("spec.").unwrap_or(0) + 5;
-        let fixed = with_placeholder(text, at);
+        let parse = |t: &str| crate::syntax::parse(crate::source::FileId(0), t);
+        let fixed = with_placeholder(text, at, &parse);
         assert!(
             fixed.contains("spec.cairnIdeCompletionPlaceholder: null}"),
             "{fixed}"

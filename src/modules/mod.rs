@@ -271,7 +271,9 @@ pub struct ParseCache {
 type CachedParse = (FileId, std::sync::Arc<str>, crate::syntax::Parse);
 
 impl ParseCache {
-    fn parse(&self, file: FileId, name: &str, text: &str) -> crate::syntax::Parse {
+    /// The parse of `text` as file `file` named `name`: the one kept if it is the same, a
+    /// new one (then kept) otherwise.
+    pub fn parse(&self, file: FileId, name: &str, text: &str) -> crate::syntax::Parse {
         let mut files = match self.files.lock() {
             Ok(f) => f,
             Err(poisoned) => poisoned.into_inner(),
