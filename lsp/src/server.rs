@@ -1,5 +1,7 @@
 //! The `LanguageServer` implementation: one method per LSP request, each converting its
-//! positions and calling `cairn::ide` on a snapshot of the workspace.
+//! positions and calling `cairn::ide` on a snapshot of the workspace. The methods stay in one
+//! file rather than one file each: every one is a few lines of conversion around one call, and
+//! the shared helpers (`run`, `location`) sit next to them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

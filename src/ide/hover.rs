@@ -454,8 +454,7 @@ impl Analysis {
         each_expr(self.own_items(), &mut |e| {
             if let ExprKind::Call { callee, args } = &e.kind
                 && callee.span.end < at
-                && at < e.span.end.max(callee.span.end + 1) + 1
-                && at <= e.span.end
+                && at < e.span.end
             {
                 call = Some((callee, args));
             }
