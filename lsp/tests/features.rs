@@ -571,3 +571,33 @@ async fn diagnostic_ranges_count_utf16_units() {
     );
     insta::assert_snapshot!(render(&clean, None, &ranges));
 }
+
+#[tokio::test]
+async fn rename_a_local_in_its_scope_only() {
+    let mut s = Server::start("rename-local").await;
+    let text = "let base = 5\nlet x = let ba‸se = 1 in base + base\nlet y = base\n";
+    let (path, clean, pos) = s.open("main.cairn", text).await;
+    let prepared = s.at("textDocument/prepareRename", &path, &pos).await;
+    let edit = s
+        .request(
+            "textDocument/rename",
+            json!({ "textDocument": { "uri": uri(&path) }, "position": pos, "newName": "b" }),
+        )
+        .await;
+    let ranges: Vec<(Value, String)> = edit["changes"][uri(&path)]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                e["range"].clone(),
+                e["newText"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(format!(
+        "{}\n---\n{}",
+        render(&clean, Some(&pos), &[(prepared, "prepared".into())]),
+        render(&clean, None, &ranges)
+    ));
+}
