@@ -404,6 +404,7 @@ impl Engine {
                 &mut self.sources,
                 modules::Entry::Path(path),
                 &self.plugins,
+                None,
             );
         }
         match self.load(path) {
@@ -491,6 +492,7 @@ impl Engine {
             &mut self.sources,
             modules::Entry::File(file),
             &self.plugins,
+            None,
         )
     }
 

@@ -24,6 +24,7 @@ pub mod eval;
 pub mod export;
 pub mod fmt;
 pub mod history;
+pub mod ide;
 pub mod importers;
 pub mod lint;
 pub mod modules;

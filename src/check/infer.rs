@@ -11,7 +11,9 @@ use crate::value::Value;
 impl<'m> Checker<'m> {
     /// The type of an expression; reports the errors it can be sure of along the way.
     pub(crate) fn infer(&mut self, e: &Expr) -> Ty {
-        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.infer_inner(e))
+        let t = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.infer_inner(e));
+        self.observe(e, None, Some(&t));
+        t
     }
 
     fn infer_inner(&mut self, e: &Expr) -> Ty {

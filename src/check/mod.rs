@@ -40,6 +40,60 @@ pub fn check_program(program: &Program) -> Checked {
     Checked { diagnostics }
 }
 
+/// What the checker saw, for the language server (`ide`): the types of the expressions around
+/// one position, with the local names in scope there, and the inferred types of bindings
+/// written without one. Recording is off unless [`probe_program`] asks for it.
+#[derive(Clone, Debug, Default)]
+pub struct Probe {
+    pub file: FileId,
+    pub offset: u32,
+    /// More expressions to record, by span (the target of `x.name` at the offset, which does
+    /// not hold it).
+    pub also: Vec<Span>,
+    /// Expressions whose span holds the offset (ends included) or is in `also`, in the order
+    /// they were seen.
+    pub seen: Vec<Seen>,
+    /// `let`s without a type and functions without a result type, by the span of their name,
+    /// with the type inferred for them (in every file).
+    pub inferred: Vec<(FileId, Span, Ty)>,
+}
+
+/// One expression around the probed position.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub span: Span,
+    /// The type it was checked against (`check`), or `None` when it was inferred.
+    pub expected: Option<Ty>,
+    /// The type inferred for it (`None` when it was checked against `expected`).
+    pub inferred: Option<Ty>,
+    /// The local names in scope, innermost last.
+    pub scope: Vec<(Name, Ty)>,
+}
+
+/// Checks the items of `file` in a program (like [`check_program`], which checks every file),
+/// recording what the checker saw around `offset` there. Also returns the program's table of
+/// schemas and aliases.
+pub fn probe_program(
+    program: &Program,
+    file: FileId,
+    offset: u32,
+    also: Vec<Span>,
+) -> (Checked, Probe, crate::types::TypeTable) {
+    let mut c = Checker::new(program);
+    c.probe = Some(Probe {
+        file,
+        offset,
+        also,
+        ..Probe::default()
+    });
+    c.run();
+    let mut diagnostics = c.types.take_diagnostics();
+    diagnostics.append(&mut c.diagnostics);
+    crate::diagnostics::sort(&mut diagnostics);
+    let table = c.types.table().clone();
+    (Checked { diagnostics }, c.probe.unwrap_or_default(), table)
+}
+
 /// How sure an assignability answer is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Fit {
@@ -93,6 +147,8 @@ pub(crate) struct Checker<'m> {
     /// Other top-level names that are not values the checker types: import aliases, type and
     /// schema names (using one as a value is the evaluator's error to report).
     others: rustc_hash::FxHashSet<(UnitId, Name)>,
+    /// Recording for the language server, when it asked (see [`Probe`]).
+    probe: Option<Probe>,
 }
 
 impl<'m> Checker<'m> {
@@ -152,6 +208,31 @@ impl<'m> Checker<'m> {
             loops: 0,
             lenient: false,
             resource_ids: FxHashMap::default(),
+            probe: None,
+        }
+    }
+
+    /// Records an expression around the probed position (when probing).
+    pub(crate) fn observe(&mut self, e: &Expr, expected: Option<&Ty>, inferred: Option<&Ty>) {
+        if let Some(p) = &mut self.probe
+            && p.file == self.file
+            && ((e.span.start <= p.offset && p.offset <= e.span.end) || p.also.contains(&e.span))
+        {
+            p.seen.push(Seen {
+                span: e.span,
+                expected: expected.cloned(),
+                inferred: inferred.cloned(),
+                scope: self.scope.clone(),
+            });
+        }
+    }
+
+    /// Records the type inferred for a binding written without one (when probing).
+    fn observe_binding(&mut self, file: FileId, span: Span, t: &Ty) {
+        if let Some(p) = &mut self.probe
+            && !p.inferred.iter().any(|(f, s, _)| *f == file && *s == span)
+        {
+            p.inferred.push((file, span, t.clone().widen_literals()));
         }
     }
 
@@ -163,14 +244,36 @@ impl<'m> Checker<'m> {
             self.types.table(),
             &mut self.resources,
         );
+        // A probe only needs its own file checked: other modules' definitions are still typed
+        // on demand when the file uses them.
+        let only = self.probe.as_ref().map(|p| p.file);
         for item in &module.items {
+            if only.is_some_and(|f| item.file != f) {
+                continue;
+            }
             self.file = item.file;
             self.item(item, false);
+        }
+        if let Some(f) = only {
+            // The types of the other modules' globals, for the probe's completion details.
+            let unit = self.program.unit_of(f);
+            let mut others: Vec<(UnitId, Name)> = self
+                .globals
+                .keys()
+                .filter(|(u, _)| *u != unit)
+                .cloned()
+                .collect();
+            others.sort();
+            for (u, n) in others {
+                self.global_type(u, &n);
+            }
         }
         // Schemas: defaults fit their fields, checks are conditions.
         let table = self.types.table().clone();
         for name in &table.order {
-            if let Some(schema) = table.schema(name) {
+            if let Some(schema) = table.schema(name)
+                && only.is_none_or(|f| schema.file == f)
+            {
                 self.schema(schema);
             }
         }
@@ -417,7 +520,11 @@ impl<'m> Checker<'m> {
                 self.check_rooted(&d.name.name, &d.value, &declared, (self.file, ty.span));
                 declared
             }
-            None => self.infer(&d.value),
+            None => {
+                let t = self.infer(&d.value);
+                self.observe_binding(self.file, d.name.span, &t);
+                t
+            }
         }
     }
 
@@ -455,7 +562,12 @@ impl<'m> Checker<'m> {
                     self.check_rooted("", &f.body, t, *span);
                     t.clone()
                 }
-                None => self.infer(&f.body),
+                None => {
+                    let t = self.infer(&f.body);
+                    let at = f.name.as_ref().map_or(f.span, |n| n.span);
+                    self.observe_binding(f.file, at, &t);
+                    t
+                }
             };
             self.scope.truncate(mark);
             self.depth -= 1;
@@ -605,6 +717,7 @@ impl<'m> Checker<'m> {
     /// Checks `e` against `expected` (declared at `declared`), reporting at the most precise
     /// place: literals inside objects and lists are checked one by one.
     pub(crate) fn check(&mut self, e: &Expr, expected: &Ty, declared: Decl) {
+        self.observe(e, Some(expected), None);
         let expected = expected.clone();
         match (&e.kind, &expected) {
             (_, Ty::Any) => {

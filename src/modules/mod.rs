@@ -364,6 +364,7 @@ struct Linker<'a> {
     /// The modules being loaded, outermost first, with the import that led to each.
     stack: Vec<(String, String, Option<ImportSite>)>,
     diagnostics: Vec<Diagnostic>,
+    cache: Option<&'a ParseCache>,
 }
 
 /// Loads a program: the entry, then everything it imports, recursively. Problems (files that
@@ -374,15 +375,70 @@ pub fn link(
     sources: &mut SourceMap,
     entry: Entry<'_>,
 ) -> (Program, Vec<Diagnostic>) {
-    link_with(loader, sources, entry, &crate::plugin::Host::default())
+    link_with(
+        loader,
+        sources,
+        entry,
+        &crate::plugin::Host::default(),
+        None,
+    )
 }
 
-/// [`link`], loading plugins through `plugins` (which may cache their compiled code).
+/// Files parsed by earlier links, reused when a file comes back with the same name, id and
+/// text: the language server links the document being edited many times a second, and the
+/// modules it imports (std.k8s is 300 KB) rarely change.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    files: std::sync::Mutex<FxHashMap<String, CachedParse>>,
+}
+
+/// A file's id and text, and what parsing it gave.
+type CachedParse = (FileId, std::sync::Arc<str>, crate::syntax::Parse);
+
+impl ParseCache {
+    /// The parse of `text` as file `file` named `name`: the one kept if it is the same, a
+    /// new one (then kept) otherwise.
+    pub fn parse(&self, file: FileId, name: &str, text: &str) -> crate::syntax::Parse {
+        let mut files = match self.files.lock() {
+            Ok(f) => f,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some((id, t, parsed)) = files.get(name)
+            && *id == file
+            && **t == *text
+        {
+            return parsed.clone();
+        }
+        let parsed = crate::syntax::parse(file, text);
+        files.insert(name.to_string(), (file, text.into(), parsed.clone()));
+        parsed
+    }
+}
+
+/// [`link`], reusing the parses of a [`ParseCache`].
+pub fn link_cached(
+    loader: &dyn Loader,
+    sources: &mut SourceMap,
+    entry: Entry<'_>,
+    cache: Option<&ParseCache>,
+) -> (Program, Vec<Diagnostic>) {
+    link_with(
+        loader,
+        sources,
+        entry,
+        &crate::plugin::Host::default(),
+        cache,
+    )
+}
+
+/// [`link`], loading plugins through `plugins` (which may cache their compiled code) and
+/// reusing the parses of `cache`.
 pub fn link_with(
     loader: &dyn Loader,
     sources: &mut SourceMap,
     entry: Entry<'_>,
     plugins: &crate::plugin::Host,
+    cache: Option<&ParseCache>,
 ) -> (Program, Vec<Diagnostic>) {
     let entry_path = match &entry {
         Entry::Path(p) => normalize(p),
@@ -419,6 +475,7 @@ pub fn link_with(
         state: FxHashMap::default(),
         stack: Vec::new(),
         diagnostics,
+        cache,
     };
     let files = match entry {
         Entry::File(f) => vec![f],
@@ -549,7 +606,10 @@ impl Linker<'_> {
         let mut items = Vec::new();
         for &f in &files {
             let text = self.sources.text(f).to_string();
-            let parsed = crate::syntax::parse(f, &text);
+            let parsed = match self.cache {
+                Some(c) => c.parse(f, self.sources.name(f), &text),
+                None => crate::syntax::parse(f, &text),
+            };
             self.diagnostics.extend(parsed.errors);
             if id == 0 && self.comments.is_empty() {
                 self.comments = parsed.module.comments;
