@@ -639,3 +639,17 @@ fn engine_at_a_revision() {
         Some(cairn::history::Error::UnknownRevision { .. })
     ));
 }
+
+/// A plugin is read from the revision like any source: its `.wasm` comes out of the tree.
+#[test]
+fn plugins_at_a_revision() {
+    let mut r = Repo::new("plugin");
+    let example = crate::common::root().join("examples/plugins/wat");
+    for f in ["main.cairn", "text.wasm", "cairn.toml"] {
+        std::fs::copy(example.join(f), r.dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+    r.commit("plugin");
+    std::fs::remove_file(r.dir.join("text.wasm")).unwrap_or_default();
+    let out = r.ok(&["export", "--rev", "HEAD", "main.cairn"]);
+    assert!(out.starts_with("banner: SHOP SERVICES\n"), "{out}");
+}
