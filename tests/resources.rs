@@ -503,8 +503,9 @@ resource second: exec.Command(depends_on: [first]) { create: ["sh", "-c", "touch
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
     std::thread::sleep(std::time::Duration::from_millis(400));
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    // The shell's builtin `kill`: a minimal system has no `kill` program.
+    let _ = Command::new("/bin/sh")
+        .args(["-c", "kill -s INT \"$0\"", &child.id().to_string()])
         .status();
     let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
     let shown = text(&out);

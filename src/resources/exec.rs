@@ -615,9 +615,10 @@ fn kill(child: &mut Child) {
     {
         // The child leads its own process group (`process_group(0)`), and is not reaped yet, so
         // the group id cannot have been reused. Signalling a group needs kill(2) with a negative
-        // id, which safe std does not offer: the `kill` utility does it.
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+        // id, which safe std does not offer. The shell's builtin `kill` does it: `sh` is on every
+        // Unix system, while a `kill` program is not (a minimal Debian has none).
+        let _ = Command::new("/bin/sh")
+            .args(["-c", "kill -s KILL -- \"-$0\"", &child.id().to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -1169,8 +1170,8 @@ mod tests {
                         .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
                 }
             } else {
-                Command::new("kill")
-                    .args(["-0", pid])
+                Command::new("/bin/sh")
+                    .args(["-c", "kill -0 \"$0\"", pid])
                     .stderr(Stdio::null())
                     .status()
                     .is_ok_and(|s| s.success())
