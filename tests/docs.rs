@@ -201,3 +201,41 @@ fn builtin_reference_is_current() {
     }
     check_generated("docs/builtins.md", &out);
 }
+
+/// The README's quick start names two commands; CI (`.ci/run`) must run the test command, so a
+/// green CI proves what a newcomer is told to type.
+#[test]
+fn ci_runs_the_readme_test_command() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+    let start = readme
+        .find("## Quick start")
+        .unwrap_or_else(|| panic!("README.md has no quick start"));
+    let quick = &readme[start..];
+    let quick = &quick[..quick[3..].find("\n## ").map_or(quick.len(), |i| i + 3)];
+    let commands: Vec<&str> = quick
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        commands.len(),
+        2,
+        "the quick start gives a run command and a test command: {commands:?}"
+    );
+    assert!(
+        commands[0].starts_with("cargo run --release"),
+        "{commands:?}"
+    );
+    let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap_or_default();
+    assert!(
+        ci.lines().any(|l| l.trim() == commands[1]),
+        "`.ci/run` does not run the README's test command `{}`",
+        commands[1]
+    );
+    let script = std::fs::read_to_string(root().join(commands[1])).unwrap_or_default();
+    assert!(
+        script.contains("cargo test --workspace"),
+        "the test command runs every test of the workspace"
+    );
+}

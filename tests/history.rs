@@ -49,7 +49,7 @@ impl Repo {
             .command("git", self.commits)
             .args(args)
             .output()
-            .unwrap_or_else(|e| panic!("git: {e}"));
+            .unwrap_or_else(|e| crate::common::tool_missing("git", e));
         assert!(
             o.status.success(),
             "git {args:?}: {}",
@@ -499,7 +499,7 @@ fn keygen(path: &Path, comment: &str) {
         .args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
         .arg(path)
         .output()
-        .unwrap_or_else(|e| panic!("ssh-keygen: {e}"));
+        .unwrap_or_else(|e| crate::common::tool_missing("ssh-keygen", e));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 

@@ -1,6 +1,6 @@
 //! std.k8s: every kind has a program in tests/corpus/k8s; each exports cleanly (snapshot) and
 //! its manifests pass an independent validator, `kubernetes-validate --strict` against the
-//! Kubernetes version std.k8s is generated from (.ci/run installs it). Error cases in
+//! Kubernetes version std.k8s is generated from (scripts/test installs it). Error cases in
 //! tests/corpus/k8s/errors produce exactly the codes in their `// expect:` header.
 
 use std::collections::BTreeSet;
@@ -62,9 +62,10 @@ fn every_kind_has_an_example_that_passes_the_validator() {
     let missing: Vec<&String> = expected.difference(&kinds).collect();
     assert!(missing.is_empty(), "kinds without an example: {missing:?}");
 
-    let out = validator().args(&manifests).output().unwrap_or_else(|e| {
-        panic!("cannot run kubernetes-validate ({e}); install it with `pip install kubernetes-validate`")
-    });
+    let out = validator()
+        .args(&manifests)
+        .output()
+        .unwrap_or_else(|e| crate::common::tool_missing("kubernetes-validate", e));
     assert!(
         out.status.success(),
         "kubernetes-validate rejected the exported manifests:\n{}{}",
@@ -98,9 +99,10 @@ fn the_imported_real_manifests_still_validate_after_the_round_trip() {
             .output()
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let out = validator().arg(&rendered).output().unwrap_or_else(|e| {
-            panic!("cannot run kubernetes-validate ({e}); install it with `pip install kubernetes-validate`")
-        });
+        let out = validator()
+            .arg(&rendered)
+            .output()
+            .unwrap_or_else(|e| crate::common::tool_missing("kubernetes-validate", e));
         assert!(
             out.status.success(),
             "{name}: {}{}",

@@ -6,6 +6,15 @@ use std::path::{Path, PathBuf};
 use cairn::diagnostics::render;
 use cairn::{Engine, Outcome};
 
+/// A tool from outside the project that a test needs and could not run: the test fails, naming
+/// the tool and the command that installs it, rather than skipping.
+pub fn tool_missing(tool: &str, why: impl std::fmt::Display) -> ! {
+    panic!(
+        "cannot run `{tool}` ({why}); `scripts/test`, the README's test command, installs every \
+         tool the tests need (see scripts/test for what it installs)"
+    )
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
