@@ -1,5 +1,6 @@
-//! The editor files: the VS Code extension's JSON is valid, and its grammar highlights exactly
-//! the language's keywords.
+//! The editor files: the VS Code extension's JSON is valid, it has what `vsce package` needs, and
+//! its grammar highlights exactly the language's keywords. (The tree-sitter grammar has its own
+//! tests, in editors/tree-sitter-cairn.)
 
 use std::path::Path;
 
@@ -43,4 +44,32 @@ fn the_grammar_knows_every_keyword() {
     listed.sort_unstable();
     keywords.sort_unstable();
     assert_eq!(listed, keywords);
+}
+
+/// `npm run package` (vsce) refuses or prompts without these: a publisher, an engine, a license
+/// and its text; `.vscodeignore` keeps the rest out, and Git keeps out what npm and vsce write.
+#[test]
+fn the_extension_has_what_vsce_needs() {
+    let pkg = json("package.json");
+    for field in ["name", "publisher", "version", "license"] {
+        assert!(pkg[field].is_string(), "package.json has no {field}");
+    }
+    assert!(pkg["engines"]["vscode"].is_string());
+    let script = pkg["scripts"]["package"].as_str().unwrap_or_default();
+    assert!(
+        script.starts_with("vsce package"),
+        "scripts.package: {script}"
+    );
+    assert!(pkg["devDependencies"]["@vscode/vsce"].is_string());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../editors/vscode");
+    for file in ["LICENSE", "README.md", ".vscodeignore", "extension.js"] {
+        assert!(dir.join(file).is_file(), "editors/vscode/{file} is missing");
+    }
+    let ignored = std::fs::read_to_string(dir.join(".gitignore")).unwrap_or_default();
+    for pattern in ["node_modules/", "*.vsix"] {
+        assert!(
+            ignored.lines().any(|l| l == pattern),
+            "editors/vscode/.gitignore does not ignore {pattern}"
+        );
+    }
 }

@@ -1,0 +1,1 @@
+../injections.scm
