@@ -57,6 +57,7 @@ fn cut_everywhere(path: &std::path::Path) -> usize {
                 "{}: cut at {end}: error without span",
                 path.display()
             );
+            assert_spans_on_char_boundaries(text, e);
         }
         // Evaluating every prefix that parses would be slow; every seventh is plenty.
         if parsed.errors.is_empty() && end % 7 == 0 {
@@ -65,6 +66,111 @@ fn cut_everywhere(path: &std::path::Path) -> usize {
         cuts += 1;
     }
     cuts
+}
+
+/// Every label of a diagnostic starts and ends on a character boundary of its source, so
+/// renderers and editors can slice the text there.
+fn assert_spans_on_char_boundaries(src: &str, d: &cairn::diagnostics::Diagnostic) {
+    for l in &d.labels {
+        let (start, end) = (l.span.start as usize, l.span.end as usize);
+        assert!(
+            start <= end && end <= src.len(),
+            "{}: span {start}..{end} outside a source of {} bytes",
+            d.message,
+            src.len()
+        );
+        assert!(
+            src.is_char_boundary(start) && src.is_char_boundary(end),
+            "{}: span {start}..{end} splits a character",
+            d.message
+        );
+    }
+}
+
+/// A multi-byte character anywhere — in a comment, a string, between tokens, right after a
+/// bracket — is either read or reported, never a panic. Each corpus file gets one at every
+/// character boundary (the character cycles through two-, three- and four-byte ones).
+#[test]
+fn a_multi_byte_character_anywhere_is_read_or_reported() {
+    let mut files = cairn_files("tests/corpus/eval");
+    files.extend(cairn_files("tests/corpus/errors"));
+    let (a, b): (Vec<_>, Vec<_>) = files.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let tried: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = [a, b]
+            .into_iter()
+            .map(|part| {
+                scope.spawn(move || {
+                    part.into_iter()
+                        .map(|(_, p)| insert_everywhere(&p))
+                        .sum::<usize>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("an insertion panicked"))
+            .sum()
+    });
+    assert!(tried > 1000, "only {tried} insertions");
+}
+
+fn insert_everywhere(path: &std::path::Path) -> usize {
+    const CHARS: [&str; 4] = ["é", "©", "\u{2028}", "😀"];
+    let src = std::fs::read_to_string(path).unwrap_or_default();
+    let mut tried = 0;
+    for at in (0..=src.len()).filter(|&i| src.is_char_boundary(i)) {
+        let text = format!("{}{}{}", &src[..at], CHARS[at % CHARS.len()], &src[at..]);
+        let parsed = cairn::syntax::parse(FileId(0), &text);
+        for e in &parsed.errors {
+            assert_spans_on_char_boundaries(&text, e);
+        }
+        if parsed.errors.is_empty() && at % 5 == 0 {
+            let _ = cairn::fmt::format_source(FileId(0), &text);
+        }
+        tried += 1;
+    }
+    tried
+}
+
+/// The inputs an adversarial pass found panicking the parser: a licence header with a
+/// non-ASCII character in a block comment, an opening bracket followed by one, an unclosed
+/// block comment that ends inside one. Each goes through export, lint, fmt and every
+/// renderer.
+#[test]
+fn non_ascii_text_that_once_panicked_the_parser() {
+    let cases = [
+        ("/* Copyright © 2024 Example */\nx: 1\n", true),
+        ("/* © */ /* nested /* é */ */\nx: \"ü\"\n", true),
+        ("{é", false),
+        ("(é", false),
+        ("[é", false),
+        ("x: {é\n", false),
+        ("x: 1\n/* unclosed é", false),
+        ("x: 1\n/* unclosed 😀", false),
+        ("/* é", false),
+        ("x: [1, 2 // é\n", false),
+    ];
+    for (src, valid) in cases {
+        let mut engine = Engine::new();
+        let out = engine.evaluate_str("main.cairn", src);
+        assert_eq!(
+            out.diagnostics.iter().all(|d| !d.is_error()),
+            valid,
+            "{src:?}: {:?}",
+            out.diagnostics
+        );
+        for d in &out.diagnostics {
+            assert_spans_on_char_boundaries(src, d);
+            assert!(!cairn::diagnostics::render::plain(d, engine.sources()).is_empty());
+            let _ = cairn::diagnostics::render::fancy(d, engine.sources(), false);
+        }
+        let formatted = cairn::fmt::format_source(FileId(0), src);
+        assert_eq!(formatted.is_ok(), valid, "{src:?}: fmt {formatted:?}");
+        let findings = cairn::lint::lint_str(src);
+        if valid {
+            assert!(findings.iter().all(|(rule, _)| !rule.is_empty()));
+        }
+    }
 }
 
 #[test]

@@ -41,6 +41,8 @@ codes! {
         "A `///` doc comment must stand right before an item, a schema member or an object entry. Use `//` for other comments.";
     MULTILINE_STRING = "E0007", "malformed multi-line string",
         "A multi-line string starts with `\"\"\"` followed by a line break. The indentation common to its lines and to the closing `\"\"\"` line is removed.";
+    UNTERMINATED_COMMENT = "E0008", "unterminated block comment",
+        "A block comment opened with `/*` runs to the end of the file without its `*/`, so everything after it would be ignored. Block comments nest: each `/*` needs its own `*/`.";
     UNKNOWN_NAME = "E0100", "unknown name",
         "The name is not a parameter, `let` binding, function, local variable or builtin in scope.";
     UNKNOWN_FIELD = "E0101", "unknown field",

@@ -110,6 +110,23 @@ fn parse_file(file: FileId, src: &str) -> Parse {
             }
         }
     }
+    // A block comment left open swallows the rest of the file without a word from pest when
+    // it starts between items; say so, unless an error there already does.
+    if let Some(start) = trivia.unclosed_comment
+        && !errors
+            .iter()
+            .any(|e| e.primary().is_some_and(|l| l.span.start as usize >= start))
+    {
+        errors.push(
+            Diagnostic::error(codes::UNTERMINATED_COMMENT, "unterminated block comment")
+                .at(
+                    file,
+                    Span::new(start, start + 2),
+                    "this comment is never closed, so the rest of the file is ignored",
+                )
+                .with_help("close it with `*/`; block comments nest, so each `/*` inside it needs its own `*/`"),
+        );
+    }
     Parse {
         module: Module {
             file,
@@ -192,10 +209,10 @@ fn skip_trivia(src: &str, mut pos: usize) -> usize {
             let mut depth = 0usize;
             let mut i = pos;
             while i < b.len() {
-                if src[i..].starts_with("/*") {
+                if b[i..].starts_with(b"/*") {
                     depth += 1;
                     i += 2;
-                } else if src[i..].starts_with("*/") {
+                } else if b[i..].starts_with(b"*/") {
                     depth -= 1;
                     i += 2;
                     if depth == 0 {
@@ -586,7 +603,7 @@ fn bracket_balance(text: &str, open: char, close: char) -> i64 {
             }
         } else if c == '"' {
             in_str = true;
-        } else if text[i..].starts_with("//") {
+        } else if b[i..].starts_with(b"//") {
             i = text[i..].find('\n').map_or(b.len(), |n| i + n);
             continue;
         } else if c == open {

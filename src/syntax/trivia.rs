@@ -17,6 +17,8 @@ pub struct Trivia {
     pub too_deep_at: Option<usize>,
     /// Start offsets of `"` strings that reach the end of their line unclosed.
     pub unterminated: Vec<usize>,
+    /// The start of a `/*` comment that reaches the end of the file unclosed.
+    pub unclosed_comment: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -37,6 +39,7 @@ pub fn scan(src: &str) -> Trivia {
     let mut item_starts = Vec::new();
     let mut too_deep_at = None;
     let mut unterminated = Vec::new();
+    let mut unclosed_comment = None;
     let mut stack: Vec<Ctx> = Vec::new();
     let mut depth = 0usize;
     let mut i = 0;
@@ -88,8 +91,12 @@ pub fn scan(src: &str) -> Trivia {
                     i = end;
                 }
                 b'/' if b.get(i + 1) == Some(&b'*') => {
-                    let end = block_comment_end(src, i);
-                    let inner_end = if end >= i + 4 { end - 2 } else { end };
+                    let (end, closed) = block_comment_end(src, i);
+                    // An unclosed comment runs to the end of the file: no `*/` to cut.
+                    if !closed && unclosed_comment.is_none() {
+                        unclosed_comment = Some(i);
+                    }
+                    let inner_end = if closed { end - 2 } else { end };
                     comments.push(Comment {
                         span: Span::new(i, end),
                         block: true,
@@ -135,6 +142,7 @@ pub fn scan(src: &str) -> Trivia {
         item_starts,
         too_deep_at,
         unterminated,
+        unclosed_comment,
     }
 }
 
@@ -142,7 +150,9 @@ fn can_start_item(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_' || c == b'"' || c == b'/'
 }
 
-fn block_comment_end(src: &str, start: usize) -> usize {
+/// The end of the block comment starting at `start` (comments nest), and whether it is closed;
+/// an unclosed one ends at the end of the file.
+fn block_comment_end(src: &str, start: usize) -> (usize, bool) {
     let b = src.as_bytes();
     let mut depth = 0usize;
     let mut i = start;
@@ -154,13 +164,13 @@ fn block_comment_end(src: &str, start: usize) -> usize {
             depth -= 1;
             i += 2;
             if depth == 0 {
-                return i;
+                return (i, true);
             }
         } else {
             i += 1;
         }
     }
-    b.len()
+    (b.len(), false)
 }
 
 #[cfg(test)]
