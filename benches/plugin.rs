@@ -1,7 +1,8 @@
 //! Benchmarks of WebAssembly plugins (`cargo bench --bench plugin`; a plain `main`, no
 //! harness), on the example plugin examples/plugins/wat/text.wasm:
 //!
-//! 1. Loading: compiling the module afresh, and loading it compiled from the cache.
+//! 1. Loading: compiling the module afresh, and loading it again through the same host
+//!    (compiled before, kept in memory).
 //! 2. Instantiation: a fresh instance of a loaded plugin.
 //! 3. A call with a small value, once instantiated: `clamp(5, 1, 10)` (three Ints) and
 //!    `shout("hello, world")` (a short string), through `Plugin::call`; and the same call from
@@ -10,11 +11,10 @@
 
 use std::error::Error;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cairn::Value;
-use cairn::plugin::{self, FsCache, Host, Settings};
+use cairn::plugin::{self, Host, Settings};
 
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
@@ -28,50 +28,48 @@ fn ms(d: Duration) -> String {
 fn main() -> Result<(), Box<dyn Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let wasm = std::fs::read(root.join("examples/plugins/wat/text.wasm"))?;
-    let load = |host: &Host, dir: &Path| {
-        plugin::load(host, dir, "text.wasm", &wasm, Settings::default())
-            .map_err(|e| format!("{e:?}"))
+    let load = |host: &Host| {
+        plugin::load(host, "text.wasm", &wasm, Settings::default()).map_err(|e| format!("{e:?}"))
     };
 
     // 1. Loading.
-    let nowhere = Path::new("");
     let cold = median(
         (0..11)
             .map(|_| {
                 let host = Host::default();
                 let t = Instant::now();
-                let p = load(&host, nowhere);
+                let p = load(&host);
                 let d = t.elapsed();
                 assert!(p.is_ok_and(|p| !p.cached));
                 d
             })
             .collect(),
     );
-    let dir = std::env::temp_dir().join(format!("cairn-bench-plugin-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let cached_host = Host::with_cache(Arc::new(FsCache));
-    load(&cached_host, &dir)?;
-    let cached = median(
+    let warm_host = Host::default();
+    load(&warm_host)?;
+    let again = median(
         (0..51)
             .map(|_| {
                 let t = Instant::now();
-                let p = load(&cached_host, &dir);
+                let p = load(&warm_host);
                 let d = t.elapsed();
                 assert!(p.is_ok_and(|p| p.cached));
                 d
             })
             .collect(),
     );
-    let _ = std::fs::remove_dir_all(&dir);
     println!("load, compiled afresh (median of 11):  {}", ms(cold));
-    println!("load, from the cache (median of 51):   {}", ms(cached));
+    println!(
+        "load, compiled before by the host (median of 51): {}",
+        ms(again)
+    );
 
     // 2. Instantiation.
     let host = Host::default();
     let inst = median(
         (0..51)
             .map(|_| {
-                let p = load(&host, nowhere).expect("loads");
+                let p = load(&host).expect("loads");
                 let t = Instant::now();
                 p.instantiate().expect("instantiates");
                 t.elapsed()
@@ -84,7 +82,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // 3. Calls.
-    let p = load(&host, nowhere)?;
+    let p = load(&host)?;
     p.instantiate().map_err(|f| format!("{f:?}"))?;
     const CALLS: u32 = 200_000;
     for (name, args) in [

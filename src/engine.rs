@@ -252,14 +252,12 @@ impl Engine {
         Ok(Engine::with_loader(repo.loader(&commit)?))
     }
 
-    /// Keeps the compiled code of plugins in `cache` between runs (the CLI uses
-    /// [`crate::plugin::FsCache`], `.cairn/cache/plugins/` of the project). Without a cache,
-    /// every run compiles its plugins.
-    pub fn plugin_cache(
-        &mut self,
-        cache: std::sync::Arc<dyn crate::plugin::PluginCache>,
-    ) -> &mut Engine {
-        self.plugins = crate::plugin::Host::with_cache(cache);
+    /// Shares `host` (the wasmtime engine and the plugins it has compiled) with this engine,
+    /// so engines made for the same project — one per revision, one per edit — compile each
+    /// plugin once. Each engine has a host of its own otherwise. Compiled code is kept in
+    /// memory only (see [`crate::plugin::cache`]).
+    pub fn plugin_host(&mut self, host: crate::plugin::Host) -> &mut Engine {
+        self.plugins = host;
         self
     }
 

@@ -16,6 +16,8 @@
 //! writes YAML and JSON; every stage reports [`Diagnostic`]s. The core does no I/O of its own:
 //! files come in through a [`source::Loader`].
 
+#![forbid(unsafe_code)]
+
 pub mod check;
 pub mod diagnostics;
 pub mod doc;

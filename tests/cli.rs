@@ -413,6 +413,40 @@ fn usage_errors_exit_1_and_help_exits_0() {
     assert_eq!(cairn(&["schema", "--help"]).status.code(), Some(0));
 }
 
+/// Argument errors read like every other diagnostic: a code, the command line with the
+/// argument underlined, a help line.
+#[test]
+fn argument_errors_are_coded_diagnostics_at_the_argument() {
+    let cases: &[&[&str]] = &[
+        &["export"],
+        &["frobnicate"],
+        &["export", "x.cairn", "--bogus"],
+        &["plan", "--format", "xml", "x.cairn"],
+        &["plan", "--format=xml", "x.cairn"],
+        &["export", "no/such/file.cairn"],
+    ];
+    let mut shown = String::new();
+    for args in cases {
+        let o = cairn(args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(stdout(&o).is_empty(), "{args:?}");
+        shown.push_str(&format!("$ cairn {}\n{}\n", args.join(" "), stderr(&o)));
+        // The same in JSON: one diagnostic with a code and a label on the command line.
+        let mut json_args = vec!["--diagnostics", "json"];
+        json_args.extend_from_slice(args);
+        let o = cairn(&json_args);
+        let v: serde_json::Value = serde_json::from_slice(&o.stderr).expect("JSON diagnostics");
+        let d = &v["diagnostics"][0];
+        assert!(
+            d["code"].as_str().is_some_and(|c| c.starts_with("E0")),
+            "{v}"
+        );
+        assert_eq!(d["labels"][0]["file"], "<command line>", "{v}");
+        assert!(d["help"].as_str().is_some_and(|h| !h.is_empty()), "{v}");
+    }
+    insta::assert_snapshot!("argument_errors", shown);
+}
+
 #[test]
 fn eval_expressions_can_read_resources() {
     let f = temp_file(

@@ -399,17 +399,8 @@ fn cli_plan_stops_on_a_denial_and_caches_compiled_plugins() {
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert_eq!(o.status.code(), Some(1), "{err}");
     snapshot("plugin__cli_denial", err.clone());
-    // The compiled module was cached under its content hash.
-    let cached: Vec<_> = std::fs::read_dir(dir.join(".cairn/cache/plugins"))
-        .expect("a cache folder")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .collect();
-    assert!(
-        cached.len() == 1 && cached[0].len() == 64 + ".cwasm".len(),
-        "{cached:?}"
-    );
-    // The next run loads it from there, with the same result.
+    // Compiled code is never written to the project.
+    assert!(!dir.join(".cairn/cache").exists());
     let again = cairn(&dir, &["plan", "main.cairn"]);
     assert_eq!(String::from_utf8_lossy(&again.stderr), err);
     // A pinned image passes, and the plan goes ahead.
@@ -426,8 +417,7 @@ fn cli_plan_stops_on_a_denial_and_caches_compiled_plugins() {
 }
 
 #[test]
-fn a_cached_module_is_used_and_a_corrupt_one_is_compiled_again() {
-    use std::sync::Arc;
+fn a_shared_host_compiles_each_plugin_once_and_nothing_is_read_from_disk() {
     let dir = project("cache");
     let wasm = echo_plugin();
     std::fs::write(dir.join("p.wasm"), &wasm).expect("w");
@@ -436,22 +426,39 @@ fn a_cached_module_is_used_and_a_corrupt_one_is_compiled_again() {
         "import \"./p.wasm\" as p\nx: p.int(1)\n",
     )
     .expect("w");
-    let load = || {
+    // What an older version cached, now garbage: it must change nothing.
+    let old_cache = dir.join(".cairn/cache/plugins");
+    std::fs::create_dir_all(&old_cache).expect("mkdir");
+    std::fs::write(
+        old_cache.join(format!("{}.cwasm", "0".repeat(64))),
+        b"\x7fELF garbage",
+    )
+    .expect("w");
+    let load = |host: Option<&cairn::plugin::Host>| {
         let mut engine = Engine::new();
-        engine.plugin_cache(Arc::new(cairn::plugin::FsCache));
+        if let Some(host) = host {
+            engine.plugin_host(host.clone());
+        }
         let out = engine.evaluate_file(dir.join("main.cairn"));
         assert!(!out.has_errors(), "{}", rendered(&engine, &out.diagnostics));
+        assert_eq!(out.document.get("x"), Some(&cairn::Value::Int(1)));
         out.plugins.first().map(|p| p.cached)
     };
-    assert_eq!(load(), Some(false));
-    assert_eq!(load(), Some(true));
-    for e in std::fs::read_dir(dir.join(".cairn/cache/plugins"))
-        .expect("cache")
+    let host = cairn::plugin::Host::default();
+    assert_eq!(load(Some(&host)), Some(false));
+    assert_eq!(load(Some(&host)), Some(true));
+    // An engine of its own compiles afresh.
+    assert_eq!(load(None), Some(false));
+    // A changed plugin is compiled again by the same host.
+    let mut changed = wasm.clone();
+    changed.extend_from_slice(&[0, 5, 4, b'n', b'o', b't', b'e']);
+    std::fs::write(dir.join("p.wasm"), &changed).expect("w");
+    assert_eq!(load(Some(&host)), Some(false));
+    let cached: Vec<_> = std::fs::read_dir(&old_cache)
+        .expect("ls")
         .flatten()
-    {
-        std::fs::write(e.path(), b"garbage").expect("w");
-    }
-    assert_eq!(load(), Some(false));
-    assert_eq!(load(), Some(true));
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(cached.len(), 1, "nothing new was written: {cached:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }

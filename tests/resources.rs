@@ -222,6 +222,132 @@ fn a_saved_plan_is_refused_once_the_state_moved_on() {
 }
 
 #[test]
+fn resources_cannot_reach_the_state_git_or_outside_the_project() {
+    let dir = project("fences");
+    write(
+        &dir,
+        "main.cairn",
+        "resource a: file.File { path: \"a.txt\", content: \"1\" }\n",
+    );
+    let o = cairn(&dir, &["apply", "main.cairn"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let state = std::fs::read(dir.join(".cairn/state.json")).expect("state");
+    let cases = [
+        (
+            "resource s: file.File { path: \".cairn/state.json\", content: \"{}\" }",
+            "in the project's",
+        ),
+        (
+            "resource s: file.File { path: \"x/../.cairn/lock.json\", content: \"{}\" }",
+            "in the project's",
+        ),
+        (
+            "resource s: file.File { path: \".git/hooks/pre-commit\", content: \"x\" }",
+            "in the project's",
+        ),
+        (
+            "resource s: file.File { path: \"b.txt\", content: \"x\", mdoe: \"0600\" }",
+            "did you mean `mode`?",
+        ),
+        (
+            "resource s: exec.Command { create: [\"true\"], dir: \"../..\" }",
+            "outside the project root",
+        ),
+        (
+            "resource s: exec.Command { create: [\"true\"], dir: \"/\" }",
+            "absolute path",
+        ),
+        (
+            "resource s: exec.Command { create: [\"true\"], dir: \".cairn\" }",
+            "in the project's",
+        ),
+    ];
+    for (program, says) in cases {
+        write(&dir, "main.cairn", &format!("{program}\n"));
+        for command in ["plan", "apply"] {
+            let o = cairn(&dir, &[command, "main.cairn"]);
+            assert_eq!(o.status.code(), Some(1), "{program}: {}", text(&o));
+            assert!(text(&o).contains(says), "{program}: {}", text(&o));
+            assert!(
+                text(&o).contains("main.cairn:1"),
+                "points at the resource: {}",
+                text(&o)
+            );
+        }
+        assert_eq!(
+            std::fs::read(dir.join(".cairn/state.json")).expect("state"),
+            state,
+            "{program}"
+        );
+    }
+    assert!(!dir.join("b.txt").exists());
+    assert!(!dir.join(".git").exists());
+}
+
+#[test]
+fn a_plan_saved_before_the_first_apply_applies() {
+    let dir = project("saved-first");
+    write(
+        &dir,
+        "main.cairn",
+        "resource a: file.File { path: \"a.txt\", content: \"1\" }\n",
+    );
+    let o = cairn(&dir, &["plan", "main.cairn", "--out", "plan.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = cairn(&dir, &["apply", "plan.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("a.txt")).unwrap_or_default(),
+        "1"
+    );
+    // Applied once: the same saved plan is stale now.
+    let o = cairn(&dir, &["apply", "plan.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("E0403"), "{}", text(&o));
+}
+
+#[test]
+fn a_state_at_the_last_serial_is_never_saved_again() {
+    let dir = project("last-serial");
+    write(
+        &dir,
+        "main.cairn",
+        "resource a: file.File { path: \"a.txt\", content: \"1\" }\n",
+    );
+    let o = cairn(&dir, &["apply", "main.cairn"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // Push the serial to the end of the range by hand.
+    let path = dir.join(".cairn/state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default()).expect("json");
+    state["serial"] = serde_json::json!(u64::MAX);
+    std::fs::write(&path, serde_json::to_string(&state).expect("json")).expect("w");
+    write(
+        &dir,
+        "main.cairn",
+        "resource a: file.File { path: \"a.txt\", content: \"2\" }\n",
+    );
+    let o = cairn(&dir, &["plan", "main.cairn", "--out", "plan.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let before = std::fs::read(&path).expect("state");
+    for args in [&["apply", "main.cairn"][..], &["apply", "plan.json"][..]] {
+        let o = cairn(&dir, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", text(&o));
+        assert!(
+            text(&o).contains("E0402") && text(&o).contains("the largest there is"),
+            "{args:?}: {}",
+            text(&o)
+        );
+        assert_eq!(std::fs::read(&path).expect("state"), before, "{args:?}");
+        // Nothing was done that the state could not record.
+        assert_eq!(
+            std::fs::read_to_string(dir.join("a.txt")).unwrap_or_default(),
+            "1"
+        );
+    }
+}
+
+#[test]
 fn a_failure_skips_its_dependents_and_the_rest_finishes() {
     let dir = project("failure");
     write(

@@ -2,11 +2,13 @@
 //!
 //! Exit codes: 0 success, 1 an error in the user's program or arguments, 2 an internal error.
 
+#![forbid(unsafe_code)]
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use cairn::diagnostics::{Diagnostic, codes, render};
 use cairn::export::{self, Format};
@@ -492,15 +494,30 @@ enum Failure {
 fn main() -> ExitCode {
     // Usage errors exit 1 like every other error in what the user gave us (clap's own
     // convention is 2, which Cairn keeps for internal errors); `--help` and `--version` exit 0.
-    let cli = match Cli::try_parse() {
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(1)
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // Diagnostics go where `--diagnostics` says, if it could be read.
+            let format = if argv
+                .windows(2)
+                .any(|w| w[0] == "--diagnostics" && w[1] == "json")
+                || argv.iter().any(|a| a == "--diagnostics=json")
+            {
+                DiagnosticsFormat::Json
             } else {
-                ExitCode::SUCCESS
+                DiagnosticsFormat::Human
             };
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let (d, sources) = usage_error(&e, &argv);
+            report(&[d], &sources, format, color);
+            return ExitCode::from(1);
         }
     };
     let diagnostics = cli.diagnostics;
@@ -512,7 +529,8 @@ fn main() -> ExitCode {
     let result = std::panic::catch_unwind(|| run(cli, color));
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
-        Ok(Err(Failure::User(diags, sources))) => {
+        Ok(Err(Failure::User(mut diags, mut sources))) => {
+            point_at_arguments(&mut diags, &mut sources, &argv);
             report(&diags, &sources, diagnostics, color);
             ExitCode::from(1)
         }
@@ -522,6 +540,149 @@ fn main() -> ExitCode {
             );
             report(&[d], &SourceMap::new(), diagnostics, color);
             ExitCode::from(2)
+        }
+    }
+}
+
+/// The command line as a one-line source, so that diagnostics about arguments can point at
+/// them: the text, and where each argument starts in it.
+struct CommandLine {
+    text: String,
+    starts: Vec<usize>,
+}
+
+impl CommandLine {
+    fn new(argv: &[String]) -> CommandLine {
+        let mut text = String::from("cairn");
+        let mut starts = vec![0];
+        for a in argv.iter().skip(1) {
+            text.push(' ');
+            starts.push(text.len());
+            if a.is_empty() || a.contains(char::is_whitespace) {
+                text.push_str(&format!("{a:?}"));
+            } else {
+                text.push_str(a);
+            }
+        }
+        CommandLine { text, starts }
+    }
+
+    /// The span of the last argument that is `arg` or starts with `arg=`.
+    fn find(&self, argv: &[String], arg: &str) -> Option<cairn::syntax::ast::Span> {
+        let (i, a) = argv
+            .iter()
+            .enumerate()
+            .skip(1)
+            .rev()
+            .find(|(_, a)| *a == arg || a.starts_with(&format!("{arg}=")))?;
+        let start = self.starts[i];
+        Some(cairn::syntax::ast::Span::new(
+            start,
+            start + a.len().min(arg.len()).max(1),
+        ))
+    }
+}
+
+/// A command-line error from clap as a diagnostic like any other: code E0400, the command line
+/// as its source with the offending argument underlined, and clap's tip or the usage as help.
+fn usage_error(e: &clap::Error, argv: &[String]) -> (Diagnostic, SourceMap) {
+    use clap::error::{ContextKind, ContextValue};
+    let line = CommandLine::new(argv);
+    let text = e.to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut message = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    let rest: Vec<&str> = lines.collect();
+    // "the following required arguments were not provided:" lists them on the next lines.
+    if message.ends_with(':') {
+        let listed: Vec<&str> = rest
+            .iter()
+            .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("tip:"))
+            .copied()
+            .collect();
+        message = format!("{} {}", message, listed.join(", "));
+    }
+    let tip = rest
+        .iter()
+        .find_map(|l| l.strip_prefix("tip: "))
+        .map(str::to_string);
+    let usage = rest
+        .iter()
+        .find_map(|l| l.strip_prefix("Usage: "))
+        .map(str::to_string);
+    let strings = |k: ContextKind| -> Vec<String> {
+        match e.get(k) {
+            Some(ContextValue::String(s)) => vec![s.clone()],
+            Some(ContextValue::Strings(v)) => v.clone(),
+            _ => Vec::new(),
+        }
+    };
+    // The argument clap complains about, found on the command line: a bad value first, then
+    // the argument itself (`--format <FORMAT>` is found as `--format`).
+    let span = [
+        ContextKind::InvalidValue,
+        ContextKind::InvalidArg,
+        ContextKind::InvalidSubcommand,
+    ]
+    .into_iter()
+    .flat_map(strings)
+    .map(|s| s.split([' ', '=']).next().unwrap_or_default().to_string())
+    .filter(|s| !s.is_empty())
+    .find_map(|c| line.find(argv, &c));
+    let valid = strings(ContextKind::ValidValue);
+    let subcommand = argv
+        .iter()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .filter(|a| Cli::command().find_subcommand(a.as_str()).is_some());
+    let more = match subcommand {
+        Some(c) => format!("`cairn {c} --help` explains every argument"),
+        None => "`cairn --help` lists the commands".to_string(),
+    };
+    let help = match (tip, usage) {
+        _ if !valid.is_empty() => format!("possible values: {}; {more}", valid.join(", ")),
+        (Some(tip), _) => format!("{tip}; {more}"),
+        (None, Some(usage)) => format!("usage: {usage}; {more}"),
+        (None, None) => more,
+    };
+    let end = line.text.len();
+    let mut sources = SourceMap::new();
+    let file = sources.add("<command line>", line.text);
+    let d = Diagnostic::error(codes::INVALID_ARGS, message);
+    let d = match span {
+        Some(span) => d.at(file, span, "here"),
+        None => d.at(
+            file,
+            cairn::syntax::ast::Span::new(end, end),
+            "expected more here",
+        ),
+    };
+    (d.with_help(help), sources)
+}
+
+/// Points diagnostics that have no place in a source, but name an argument of the command
+/// (`cannot read missing.cairn`), at that argument on the command line.
+fn point_at_arguments(diags: &mut [Diagnostic], sources: &mut SourceMap, argv: &[String]) {
+    let line = CommandLine::new(argv);
+    let mut file = None;
+    for d in diags.iter_mut().filter(|d| d.labels.is_empty()) {
+        let named = argv
+            .iter()
+            .skip(1)
+            .filter(|a| a.len() > 1 && !a.starts_with('-') && d.message.contains(a.as_str()))
+            .max_by_key(|a| a.len());
+        if let Some(span) = named.and_then(|a| line.find(argv, a)) {
+            let file =
+                *file.get_or_insert_with(|| sources.add("<command line>", line.text.clone()));
+            d.labels.push(cairn::diagnostics::Label {
+                file,
+                span,
+                message: "this argument".into(),
+                primary: true,
+            });
         }
     }
 }
@@ -625,13 +786,10 @@ impl Source {
     }
 
     fn engine(&self) -> Result<Engine, Failure> {
-        let mut engine = match &self.git {
+        Ok(match &self.git {
             None => Engine::new(),
             Some((repo, c)) => Engine::with_loader(repo.loader(c).map_err(git_failure)?),
-        };
-        // Compiled plugins are kept in the project's `.cairn/cache/plugins/`.
-        engine.plugin_cache(std::sync::Arc::new(cairn::plugin::FsCache));
-        Ok(engine)
+        })
     }
 
     fn loader(&self) -> Result<Box<dyn cairn::Loader>, Failure> {
@@ -981,6 +1139,8 @@ fn state_error(e: cairn::resources::state::StateError) -> Diagnostic {
                 "another apply is running; wait for it, or if it died, remove the lock with `cairn unlock`"
             })
         }
+        StateError::SerialExhausted { .. } => Diagnostic::error(codes::STATE, e.to_string())
+            .with_help("start a new state history: in .cairn/state.json set `serial` to 0 and `lineage` to \"\" (the next save makes a new lineage; plans saved before stay refused)"),
         _ => Diagnostic::error(codes::STATE, e.to_string())
             .with_help("the state file is never replaced silently; restore it from a backup, or move it away to start afresh"),
     }
@@ -1081,10 +1241,21 @@ fn make_plan(
         ctx,
         refresh,
     )
-    .map_err(|m| {
-        user(vec![Diagnostic::error(codes::PLAN, m).with_help(
-            "fix the resource's inputs in the program, or the provider's command",
-        )])
+    .map_err(|e| {
+        let site = e
+            .address
+            .as_ref()
+            .and_then(|a| desired.iter().find(|d| &d.address == a))
+            .and_then(|d| d.site);
+        let mut d = Diagnostic::error(codes::PLAN, e.message.clone()).with_help(
+            e.help.clone().unwrap_or_else(|| {
+                "fix the resource's inputs in the program, or the provider's command".into()
+            }),
+        );
+        if let Some((file, span)) = site {
+            d = d.at(file, span, "this resource");
+        }
+        Failure::User(vec![d], engine.sources().clone())
     })?;
     let Some(GitTarget {
         repo,
@@ -1102,9 +1273,11 @@ fn make_plan(
     {
         let params = Params::read(&common.params, common.params_file.as_deref())?;
         let root = project_root(&common.file)?;
+        let plugins = cairn::plugin::Host::default();
         let found = cairn::history::Cache::new(repo, &common.file, &root, |e| {
             params.set(e);
-            e.plugin_cache(std::sync::Arc::new(cairn::plugin::FsCache));
+            // One host for every revision: each plugin is compiled once.
+            e.plugin_host(plugins.clone());
         })
         .and_then(|mut cache| cairn::history::provenance(repo, &mut cache, applied, &target.id));
         match found {
@@ -1342,6 +1515,14 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
         .lock(&owner, "apply", std::time::Duration::from_secs(3600))
         .map_err(|e| user(vec![state_error(e)]))?;
     let st = store.load().map_err(|e| user(vec![state_error(e)]))?;
+    // A state that cannot be saved again must not be acted on: every operation saves it.
+    if st.serial == u64::MAX {
+        return Err(user(vec![state_error(
+            state::StateError::SerialExhausted {
+                path: store.state_path(),
+            },
+        )]));
+    }
     let ctx = provider_ctx(&args.common.file)?;
     // Ctrl-C: stop starting new work, let running operations finish, save the state.
     let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, ctx.cancel.clone());
@@ -1520,9 +1701,11 @@ fn diff_command(args: DiffArgs) -> Result<(), Failure> {
     let params = Params::read(&args.params.params, args.params.params_file.as_deref())?;
     let repo = history::Repo::discover(&args.program).map_err(git_failure)?;
     let root = project_root(&args.program)?;
+    let plugins = cairn::plugin::Host::default();
     let mut cache = Cache::new(&repo, &args.program, &root, |e| {
         params.set(e);
-        e.plugin_cache(std::sync::Arc::new(cairn::plugin::FsCache));
+        // One host for every revision: each plugin is compiled once.
+        e.plugin_host(plugins.clone());
     })
     .map_err(git_failure)?;
     let at = |cache: &mut Cache<'_>, rev: &str| -> Result<(String, Snapshot), Failure> {
@@ -1586,9 +1769,11 @@ fn log_command(args: LogArgs) -> Result<(), Failure> {
     let repo = history::Repo::discover(&args.program).map_err(git_failure)?;
     let root = project_root(&args.program)?;
     let head = repo.resolve(&args.rev).map_err(git_failure)?;
+    let plugins = cairn::plugin::Host::default();
     let mut cache = Cache::new(&repo, &args.program, &root, |e| {
         params.set(e);
-        e.plugin_cache(std::sync::Arc::new(cairn::plugin::FsCache));
+        // One host for every revision: each plugin is compiled once.
+        e.plugin_host(plugins.clone());
     })
     .map_err(git_failure)?;
     let entries = history::log(

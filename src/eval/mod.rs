@@ -13,7 +13,7 @@
 mod builtins;
 mod conform;
 mod env;
-mod ops;
+pub(crate) mod ops;
 
 use std::sync::Arc;
 

@@ -814,15 +814,14 @@ impl Linker<'_> {
                 return None;
             }
         };
-        let plugin =
-            match crate::plugin::load(self.plugins, &self.project.root, &name, &bytes, settings) {
-                Ok(p) => p,
-                Err(e) => {
-                    self.diagnostics
-                        .push(crate::plugin::load_diagnostic(&name, &e, file, span));
-                    return None;
-                }
-            };
+        let plugin = match crate::plugin::load(self.plugins, &name, &bytes, settings) {
+            Ok(p) => p,
+            Err(e) => {
+                self.diagnostics
+                    .push(crate::plugin::load_diagnostic(&name, &e, file, span));
+                return None;
+            }
+        };
         let source = self.sources.add(
             format!("{name}#{}", crate::plugin::manifest::SECTION),
             plugin.manifest.source.as_str(),

@@ -16,8 +16,9 @@
 //! | `0x08` | error (results only) | `u32` byte length, UTF-8 message |
 //!
 //! Decoding trusts nothing: every length is checked against the bytes that are left, tags,
-//! UTF-8 and duplicate keys are checked, nesting stops at [`MAX_DEPTH`], and the whole buffer
-//! must be consumed. A violation is a [`Malformed`] naming the byte offset, never a panic.
+//! UTF-8 and duplicate keys are checked, nesting stops at [`MAX_DEPTH`], lists and strings stop
+//! at the limits every value has (10,000,000 elements, 64 MiB), and the whole buffer must be
+//! consumed. A violation is a [`Malformed`] naming the byte offset, never a panic.
 
 use std::sync::Arc;
 
@@ -213,13 +214,32 @@ impl<'a> Reader<'a> {
             TRUE => Value::Bool(true),
             INT => Value::Int(i64::from_le_bytes(self.eight()?)),
             FLOAT => Value::Float(f64::from_le_bytes(self.eight()?)),
-            STRING => Value::Str(Arc::from(self.string()?)),
+            STRING => {
+                let at = self.at;
+                let text = self.string()?;
+                if text.len() > crate::eval::ops::MAX_STRING {
+                    self.at = at;
+                    return Err(self.bad(format!(
+                        "a string of {} bytes is longer than the {} a value may have",
+                        text.len(),
+                        crate::eval::ops::MAX_STRING
+                    )));
+                }
+                Value::Str(Arc::from(text))
+            }
             LIST | OBJECT if depth >= MAX_DEPTH => {
                 self.at -= 1;
                 return Err(self.bad(format!("lists and objects nest deeper than {MAX_DEPTH}")));
             }
             LIST => {
                 let n = self.count(1)?;
+                if n > crate::eval::ops::MAX_LIST {
+                    self.at -= 4;
+                    return Err(self.bad(format!(
+                        "a list of {n} elements is longer than the {} a value may have",
+                        crate::eval::ops::MAX_LIST
+                    )));
+                }
                 let mut items = Vec::with_capacity(n);
                 for _ in 0..n {
                     items.push(self.value(depth + 1)?);
@@ -258,6 +278,21 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_past_the_value_limit_is_malformed() {
+        let n = crate::eval::ops::MAX_LIST + 1;
+        let mut buf = vec![LIST];
+        buf.extend_from_slice(&u32::try_from(n).expect("fits").to_le_bytes());
+        buf.resize(buf.len() + n, NULL);
+        let err = decode_result(&buf).expect_err("too long");
+        assert!(err.why.contains("longer than the 10000000"), "{}", err.why);
+        assert_eq!(err.offset, 1);
+        // One element fewer is a value.
+        buf[1..5].copy_from_slice(&u32::try_from(n - 1).expect("fits").to_le_bytes());
+        buf.pop();
+        assert!(decode_result(&buf).is_ok());
+    }
 
     fn round_trip(v: Value) {
         let mut buf = Vec::new();

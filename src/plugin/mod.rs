@@ -6,7 +6,7 @@
 //!   with the plugin's name, its ABI version and its functions' Cairn signatures;
 //! - the value encoding ([`abi`]), ABI version [`abi::VERSION`];
 //! - loading ([`load`]): reading the manifest, checking the ABI version and the imports against
-//!   the grants, compiling (or taking the compiled module from a [`PluginCache`]) and checking
+//!   the grants, compiling (or taking the module the [`Host`] compiled before) and checking
 //!   the exports;
 //! - calling ([`Plugin::call`]): one live instance per plugin, made on first use and made anew
 //!   after a fault; every call gets the configured fuel, and linear memory cannot grow past
@@ -25,7 +25,6 @@ pub mod abi;
 pub mod cache;
 pub mod manifest;
 
-use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmtime::{
@@ -37,8 +36,6 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::source::FileId;
 use crate::syntax::ast::Span;
 use crate::value::Value;
-
-pub use cache::{FsCache, PluginCache};
 
 /// Fuel for one call when `cairn.toml` does not say: about ten million WebAssembly
 /// instructions, a few milliseconds.
@@ -131,8 +128,9 @@ pub fn show_size(bytes: u64) -> String {
     format!("{bytes} bytes")
 }
 
-/// What plugins of one run share: the wasmtime engine (made once, on first use) and where
-/// compiled modules are cached. Cheap to clone.
+/// What plugins of one host share: the wasmtime engine (made once, on first use) and the
+/// modules compiled so far ([`cache`]). Cheap to clone; clones share both, so engines that
+/// are given the same host ([`crate::Engine::plugin_host`]) compile each plugin once.
 #[derive(Clone, Default)]
 pub struct Host {
     inner: Arc<HostInner>,
@@ -141,28 +139,18 @@ pub struct Host {
 #[derive(Default)]
 struct HostInner {
     engine: OnceLock<Result<Engine, String>>,
-    cache: Option<Arc<dyn PluginCache>>,
+    compiled: cache::Compiled,
 }
 
 impl std::fmt::Debug for Host {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Host")
-            .field("cache", &self.inner.cache.is_some())
+            .field("compiled", &self.inner.compiled.len())
             .finish()
     }
 }
 
 impl Host {
-    /// A host that keeps compiled modules in `cache`.
-    pub fn with_cache(cache: Arc<dyn PluginCache>) -> Host {
-        Host {
-            inner: Arc::new(HostInner {
-                engine: OnceLock::new(),
-                cache: Some(cache),
-            }),
-        }
-    }
-
     fn engine(&self) -> Result<&Engine, LoadError> {
         self.inner
             .engine
@@ -200,7 +188,7 @@ pub struct Plugin {
     pub path: String,
     pub manifest: manifest::Manifest,
     pub settings: Settings,
-    /// Whether the compiled module came from the cache.
+    /// Whether the host had compiled this module before.
     pub cached: bool,
     /// Where the program imports it (set by the linker): policy faults point there.
     pub site: Option<(FileId, Span)>,
@@ -277,15 +265,8 @@ impl ResourceLimiter for State {
     }
 }
 
-/// Loads a plugin from the bytes of its `.wasm` file. `root` is the project root (where the
-/// cache, if any, keeps compiled modules); `path` is shown in messages.
-pub fn load(
-    host: &Host,
-    root: &Path,
-    path: &str,
-    wasm: &[u8],
-    settings: Settings,
-) -> Result<Plugin, LoadError> {
+/// Loads a plugin from the bytes of its `.wasm` file; `path` is shown in messages.
+pub fn load(host: &Host, path: &str, wasm: &[u8], settings: Settings) -> Result<Plugin, LoadError> {
     let text = manifest::find_section(wasm)
         .map_err(LoadError::NotWasm)?
         .ok_or_else(|| {
@@ -304,7 +285,7 @@ pub fn load(
     })?;
     let manifest = manifest::parse(text).map_err(LoadError::Manifest)?;
     let engine = host.engine()?.clone();
-    let (module, cached) = cache::compile(&engine, host.inner.cache.as_deref(), root, wasm)?;
+    let (module, cached) = host.inner.compiled.get_or_compile(&engine, wasm)?;
     check_imports(&module, &settings.grants)?;
     check_exports(&module, &manifest)?;
     let linker = linker(&engine, &settings.grants)?;

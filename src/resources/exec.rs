@@ -13,7 +13,8 @@
 //!   report; other resources may refer to them.
 //! - `env` (`{String: String}`, optional): variables added to the commands' environment.
 //! - `dir` (String, optional): the commands' working directory, relative to the project root
-//!   (default: the project root).
+//!   (default: the project root). It must stay inside the project (no absolute path, no `..`
+//!   or symbolic link leading out) and out of `.cairn/` and `.git/` ([`super::fence`]).
 //! - `timeout` (Int, optional): how many seconds one command may run (default: the run's
 //!   timeout, 300 s unless configured).
 //! - Any other field is an input for the commands: it is passed to them on stdin.
@@ -131,8 +132,13 @@ impl Provider for ExecProvider {
         "exec"
     }
 
-    fn validate(&self, _ctx: &Ctx, inputs: &Json) -> Result<(), ProviderError> {
-        parse(inputs).map(|_| ())
+    fn validate(&self, ctx: &Ctx, inputs: &Json) -> Result<(), ProviderError> {
+        let spec = parse(inputs)?;
+        if let Some(dir) = spec.dir {
+            let root = std::path::absolute(&ctx.root).unwrap_or_else(|_| ctx.root.clone());
+            super::fence::working_dir(&root, dir)?;
+        }
+        Ok(())
     }
 
     fn outputs(&self, inputs: &Json) -> Vec<String> {
@@ -456,7 +462,7 @@ fn run(
     let what = || format!("the `{}` command `{}`", op.as_str(), argv[0]);
     let root = std::path::absolute(&ctx.root).unwrap_or_else(|_| ctx.root.clone());
     let cwd = match spec.dir {
-        Some(d) => root.join(d),
+        Some(d) => super::fence::working_dir(&root, d)?,
         None => root.clone(),
     };
     if !cwd.is_dir() {

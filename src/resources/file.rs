@@ -3,12 +3,15 @@
 //! Inputs:
 //!
 //! - `path` (String, required): where the file goes, relative to the output root. `.` and `..`
-//!   are resolved lexically; the result must stay inside the output root, and no existing folder
-//!   on the way may be a symbolic link leading out of it.
+//!   are resolved lexically; the result must stay inside the output root, no existing folder
+//!   on the way may be a symbolic link leading out of it, and it may not be in the project's
+//!   `.cairn/` (the state and lock) or `.git/` ([`super::fence`]).
 //! - `content` (String, required): the file's whole content.
 //! - `mode` (String, optional): its permissions in octal, like `"0644"` or `"755"` (Unix only;
 //!   ignored elsewhere). Without it a new file gets the default permissions and a rewritten
 //!   file keeps the ones it had.
+//!
+//! Any other field is an error (a misspelt `mode` would otherwise be ignored silently).
 //!
 //! Outputs: `path` (the absolute path, as a string) and `sha256` (the lower-case hex SHA-256 of
 //! the content).
@@ -30,6 +33,7 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::{Value as Json, json};
 use sha2::Digest;
 
+use super::fence;
 use super::provider::{Ctx, Observed, Provider, ProviderError};
 
 /// The `file` provider.
@@ -125,11 +129,23 @@ impl Provider for FileProvider {
 }
 
 /// Checks the inputs; resolves where the file goes.
+/// The fields a `file.File` resource may have.
+const FIELDS: &[&str] = &["path", "content", "mode"];
+
 fn parse<'a>(ctx: &Ctx, inputs: &'a Json) -> Result<Spec<'a>, ProviderError> {
-    if !inputs.is_object() {
+    let Some(fields) = inputs.as_object() else {
         return Err(ProviderError::new(
             "a `file.File` resource takes a record with `path` and `content`",
         ));
+    };
+    if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        let hint = crate::diagnostics::did_you_mean(unknown, FIELDS.iter().copied())
+            .map_or(String::new(), |s| format!("did you mean `{s}`? "));
+        return Err(
+            ProviderError::new(format!("`file.File` has no field `{unknown}`")).with_help(format!(
+                "{hint}a `file.File` resource takes `path`, `content` and optionally `mode`"
+            )),
+        );
     }
     let rel = match inputs.get("path") {
         None | Some(Json::Null) => {
@@ -173,6 +189,8 @@ fn parse<'a>(ctx: &Ctx, inputs: &'a Json) -> Result<Spec<'a>, ProviderError> {
     let normalized = normalize(ctx, rel)?;
     let target = root.join(normalized);
     check_symlinks(ctx, &root, &target, rel)?;
+    let project = std::path::absolute(&ctx.root).unwrap_or_else(|_| ctx.root.clone());
+    fence::check(&project, &target, "path", rel)?;
     Ok(Spec {
         target,
         content,
@@ -258,15 +276,15 @@ fn check_symlinks(ctx: &Ctx, root: &Path, target: &Path, rel: &str) -> Result<()
     let Some(parent) = target.parent() else {
         return Ok(());
     };
-    let unresolvable = |p: &Path, e: io::Error| {
+    let unresolvable = |p: &Path| {
         ProviderError::new(format!(
-            "cannot check where `{rel}` leads: {}: {e}",
+            "cannot check where `{rel}` leads: {} cannot be resolved",
             p.display()
         ))
         .with_help("a folder on the way may be a broken symbolic link")
     };
-    let real_root = resolve_existing(root).map_err(|(p, e)| unresolvable(&p, e))?;
-    let real_parent = resolve_existing(parent).map_err(|(p, e)| unresolvable(&p, e))?;
+    let real_root = fence::resolve_existing(root).ok_or_else(|| unresolvable(root))?;
+    let real_parent = fence::resolve_existing(parent).ok_or_else(|| unresolvable(parent))?;
     if real_parent.starts_with(&real_root) {
         return Ok(());
     }
@@ -278,27 +296,6 @@ fn check_symlinks(ctx: &Ctx, root: &Path, target: &Path, rel: &str) -> Result<()
     .with_help(
         "`file` resources only write inside the output root; remove the symbolic link or choose another path",
     ))
-}
-
-/// `p` with its deepest existing ancestor canonicalized (symbolic links resolved) and the
-/// components that do not exist yet appended. On failure, the path that could not be resolved.
-fn resolve_existing(p: &Path) -> Result<PathBuf, (PathBuf, io::Error)> {
-    let mut existing = p;
-    let mut missing = Vec::new();
-    while fs::symlink_metadata(existing).is_err() {
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                missing.push(name);
-                existing = parent;
-            }
-            _ => break,
-        }
-    }
-    let mut real = fs::canonicalize(existing).map_err(|e| (existing.to_path_buf(), e))?;
-    for name in missing.iter().rev() {
-        real.push(name);
-    }
-    Ok(real)
 }
 
 /// Writes the file atomically; returns the outputs.

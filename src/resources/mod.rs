@@ -2,6 +2,8 @@
 //!
 //! - [`provider`]: the `Provider` trait every kind of resource is managed through, and the
 //!   built-in providers (`file`, `exec`).
+//! - [`fence`]: the project folders no resource may touch (`.cairn/`, `.git/`), and `exec`'s
+//!   working directory kept inside the project.
 //! - [`executor`]: runs operations over a dependency graph with a ready queue on rayon.
 //! - [`state`]: the recorded state (`.cairn/state.json`), written atomically around every
 //!   operation, and the lock that keeps two applies apart.
@@ -9,6 +11,7 @@
 pub mod apply;
 pub mod exec;
 pub mod executor;
+pub mod fence;
 pub mod file;
 pub mod graph;
 pub mod plan;
@@ -205,6 +208,7 @@ pub fn desired(
             .collect();
         dependencies.sort();
         out.push(plan::Desired {
+            site: Some((r.file, r.span)),
             address: r.address(),
             type_path: r.type_path.to_string(),
             provider: provider_of(&r.type_path).to_string(),

@@ -131,6 +131,9 @@ pub struct Plan {
 /// A desired resource, as the plan needs it.
 #[derive(Clone, Debug)]
 pub struct Desired {
+    /// Where the program declares it (`id: type`), for diagnostics; `None` for resources that
+    /// do not come from source.
+    pub site: Option<(crate::source::FileId, crate::syntax::ast::Span)>,
     pub address: String,
     pub type_path: String,
     pub provider: String,
@@ -185,6 +188,33 @@ impl Plan {
 /// Looks a provider up by name.
 pub type Providers<'a> = &'a dyn Fn(&str) -> Option<&'a dyn Provider>;
 
+/// Why a plan could not be made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanError {
+    /// The desired resource concerned, if one is.
+    pub address: Option<String>,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// How to fix it, when the provider or the planner knows.
+    pub help: Option<String>,
+}
+
+impl PlanError {
+    fn new(address: Option<&str>, message: String) -> PlanError {
+        PlanError {
+            address: address.map(str::to_string),
+            message,
+            help: None,
+        }
+    }
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// Makes a plan. With `refresh`, each recorded resource is read through its provider first;
 /// what changed outside Cairn is reported as drift and planned back.
 pub fn make(
@@ -193,7 +223,7 @@ pub fn make(
     providers: Providers<'_>,
     ctx: &Ctx,
     refresh: bool,
-) -> Result<Plan, String> {
+) -> Result<Plan, PlanError> {
     let mut drift = Vec::new();
     // Recorded outputs, and which resources keep theirs (so references to them are known).
     let mut observed: BTreeMap<&str, Observed> = BTreeMap::new();
@@ -205,9 +235,11 @@ pub fn make(
             let Some(p) = providers(&r.provider) else {
                 continue;
             };
-            let o = p
-                .read(ctx, &r.inputs, &r.outputs)
-                .map_err(|e| format!("cannot refresh `{address}`: {e}"))?;
+            let o = p.read(ctx, &r.inputs, &r.outputs).map_err(|e| PlanError {
+                address: None,
+                message: format!("cannot refresh `{address}`: {e}"),
+                help: e.help.clone(),
+            })?;
             match &o {
                 Observed::Missing => drift.push(Drift {
                     address: address.clone(),
@@ -230,10 +262,13 @@ pub fn make(
                 .display()
                 .to_string();
             if let Some(first) = paths.insert(key, &d.address) {
-                return Err(format!(
-                    "`{}` and `{first}` both write the file `{p}`",
-                    d.address
-                ));
+                return Err(PlanError {
+                    help: Some("give each `file.File` resource a path of its own".into()),
+                    ..PlanError::new(
+                        Some(&d.address),
+                        format!("`{}` and `{first}` both write the file `{p}`", d.address),
+                    )
+                });
             }
         }
     }
@@ -242,11 +277,16 @@ pub fn make(
     let wanted: BTreeSet<&str> = desired.iter().map(|d| d.address.as_str()).collect();
     // Desired resources, dependencies first (the caller gives them in dependency order).
     for d in desired {
-        let provider = providers(&d.provider)
-            .ok_or_else(|| format!("`{}`: no provider `{}`", d.address, d.provider))?;
-        provider
-            .validate(ctx, &d.inputs)
-            .map_err(|e| format!("`{}`: {e}", d.address))?;
+        let provider = providers(&d.provider).ok_or_else(|| {
+            PlanError::new(
+                Some(&d.address),
+                format!("`{}`: no provider `{}`", d.address, d.provider),
+            )
+        })?;
+        provider.validate(ctx, &d.inputs).map_err(|e| PlanError {
+            help: e.help.clone(),
+            ..PlanError::new(Some(&d.address), format!("`{}`: {e}", d.address))
+        })?;
         // Outputs of unchanged resources are known: fill them in.
         let mut inputs = d.inputs.clone();
         if has_unknown(&inputs) {

@@ -82,12 +82,14 @@ pub struct State {
 }
 
 impl State {
-    /// An empty state of the current format with a fresh lineage and serial 0.
+    /// An empty state of the current format, serial 0, with no lineage yet: the first save
+    /// makes one. Every "never applied" state is the same state, so a plan saved before the
+    /// first apply can be applied by it.
     pub fn new() -> State {
         State {
             version: FORMAT_VERSION,
             serial: 0,
-            lineage: new_lineage(),
+            lineage: String::new(),
             revision: None,
             signed_by: None,
             resources: BTreeMap::new(),
@@ -195,6 +197,9 @@ pub enum StateError {
     TooNew { path: PathBuf, version: u32 },
     /// Someone else holds the lock (boxed: it is much larger than the other variants).
     Locked(Box<LockInfo>),
+    /// The serial is at `u64::MAX`: another save could not be told from this one, so a plan
+    /// made now could later be applied over a newer state.
+    SerialExhausted { path: PathBuf },
 }
 
 impl StateError {
@@ -226,6 +231,13 @@ impl fmt::Display for StateError {
                 f,
                 "the state is locked by {} (pid {} on {}) for {} since {}, lease until {}",
                 info.owner, info.pid, info.host, info.operation, info.acquired, info.lease_until
+            ),
+            StateError::SerialExhausted { path } => write!(
+                f,
+                "{} is at serial {}, the largest there is, so it cannot be saved again (a saved \
+                 plan could no longer tell a newer state from this one)",
+                path.display(),
+                u64::MAX
             ),
         }
     }
@@ -301,7 +313,12 @@ impl Store {
             state.lineage = new_lineage();
         }
         let old_serial = state.serial;
-        state.serial = old_serial.saturating_add(1);
+        let Some(next) = old_serial.checked_add(1) else {
+            return Err(StateError::SerialExhausted {
+                path: self.state_path(),
+            });
+        };
+        state.serial = next;
         let result = self.write_state(state);
         if result.is_err() {
             state.serial = old_serial;
@@ -496,7 +513,8 @@ impl Drop for LockGuard {
     }
 }
 
-fn parse_state(path: &Path, text: &str) -> Result<State, StateError> {
+/// Reads the text of a state file (`path` is named in errors), as [`Store::load`] does.
+pub fn parse_state(path: &Path, text: &str) -> Result<State, StateError> {
     /// Read first, so that a newer format is reported as such even if its shape changed.
     #[derive(Deserialize)]
     struct Header {
@@ -841,11 +859,11 @@ mod tests {
         let s = store.load().unwrap();
         assert_eq!(s.version, FORMAT_VERSION);
         assert_eq!(s.serial, 0);
-        assert_eq!(s.lineage.len(), 32);
+        assert!(s.lineage.is_empty(), "no lineage before the first save");
         assert!(s.resources.is_empty());
         assert!(!store.dir().exists(), "load must not create the folder");
-        // Two fresh states get different lineages.
-        assert_ne!(s.lineage, store.load().unwrap().lineage);
+        // Loading again gives the same empty state (a plan made against it stays valid).
+        assert_eq!(s, store.load().unwrap());
     }
 
     #[test]
@@ -889,6 +907,24 @@ mod tests {
         assert_eq!(s.version, FORMAT_VERSION);
         assert_eq!(s.lineage.len(), 32);
         assert_eq!(store.load().unwrap(), s);
+    }
+
+    #[test]
+    fn a_state_at_the_last_serial_is_refused_not_saved_over() {
+        let tmp = TempDir::new("last-serial");
+        let store = tmp.store();
+        let mut s = sample();
+        s.serial = u64::MAX - 1;
+        store.save(&mut s).unwrap();
+        assert_eq!(s.serial, u64::MAX);
+        let before = fs::read(store.state_path()).unwrap();
+        s.resources.clear();
+        let err = store.save(&mut s).unwrap_err();
+        assert!(matches!(err, StateError::SerialExhausted { .. }), "{err}");
+        assert!(err.to_string().contains("cannot be saved again"), "{err}");
+        // Nothing changed: the serial, and the file.
+        assert_eq!(s.serial, u64::MAX);
+        assert_eq!(fs::read(store.state_path()).unwrap(), before);
     }
 
     #[test]
