@@ -11,6 +11,7 @@
 //! - `embed`: the Rust embedding API.
 //! - `types`: JSON Schema export, typed parameters, the types of the embedding API.
 //! - `plugin`: WebAssembly plugins: calls, policies, the sandbox's limits and faults, the cache.
+//! - `fuzz`: the fuzz targets (fuzz/src/targets.rs) over their seed corpora and mutations.
 
 mod cli;
 mod common;
@@ -18,6 +19,7 @@ mod corpus;
 mod docs;
 mod embed;
 mod examples;
+mod fuzz;
 mod history;
 mod import;
 mod k8s;
