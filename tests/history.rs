@@ -280,6 +280,41 @@ fn log_is_a_semantic_blame() {
         .filter_map(|e| e["commit"]["subject"].as_str())
         .collect();
     assert_eq!(subjects, ["db v3", "Add web and db"]);
+    // Following every parent, still newest first.
+    let json: serde_json::Value = serde_json::from_str(&String::from_utf8_lossy(
+        &r.cairn(&[
+            "log",
+            "web",
+            "--all",
+            "-P",
+            "infra/main.cairn",
+            "-f",
+            "json",
+        ])
+        .stdout,
+    ))
+    .unwrap_or_default();
+    let times: Vec<i64> = json
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["commit"]["time"].as_i64())
+        .collect();
+    assert!(times.len() >= 3, "{json}");
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "not newest first: {times:?}"
+    );
+    // An address that is malformed, or that the program never had, is an error.
+    for (bad, says) in [
+        ("cfg[\"nope\"]", "no resource `cfg[\"nope\"]`"),
+        ("web[", "a key is written"),
+        ("9web", "not a resource address"),
+        ("wbe", "did you mean `web`?"),
+    ] {
+        let out = r.fails(&["log", bad, "-P", "infra/main.cairn"]);
+        assert!(out.contains("E0400") && out.contains(says), "{bad}: {out}");
+    }
 }
 
 #[test]

@@ -1487,8 +1487,12 @@ fn plan_command(args: PlanArgs) -> Result<(), Failure> {
     let state = store.load().map_err(|e| user(vec![state_error(e)]))?;
     let ctx = provider_ctx(&args.common.file)?;
     let git = git_target(&args.common)?;
-    let plan = make_plan(&args.common, &state, &ctx, args.refresh, git.as_ref())?;
+    let mut plan = make_plan(&args.common, &state, &ctx, args.refresh, git.as_ref())?;
     if let Some(path) = &args.out {
+        // The plan names its project, so that it is applied there wherever the file goes.
+        plan.project = std::path::absolute(project_root(&args.common.file)?)
+            .ok()
+            .map(|p| cairn::source::normalize(&p).display().to_string());
         let json = serde_json::to_string_pretty(&plan).unwrap_or_default();
         emit(|w| w.write_all(format!("{json}\n").as_bytes()), Some(path))?;
     }
@@ -1509,7 +1513,32 @@ fn plan_command(args: PlanArgs) -> Result<(), Failure> {
 
 fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
     use cairn::resources::{apply, plan, state};
-    let store = state_store(&args.common.file)?;
+    let saved: Option<plan::Plan> = std::fs::read_to_string(&args.common.file)
+        .ok()
+        .filter(|t| t.trim_start().starts_with('{'))
+        .and_then(|t| serde_json::from_str(&t).ok());
+    // A saved plan is applied in the project it was made for, wherever the plan file is; the
+    // state, the providers' root and the repository are found from there.
+    let anchor = match saved.as_ref().and_then(|p| p.project.as_ref()) {
+        Some(project) => {
+            let project = PathBuf::from(project);
+            if !project.is_dir() {
+                return Err(user(vec![
+                    Diagnostic::error(
+                        codes::PLAN,
+                        format!(
+                            "the plan was made for the project at {}, which is not here",
+                            project.display()
+                        ),
+                    )
+                    .with_help("make the plan again in this checkout (`cairn plan --out FILE`)"),
+                ]));
+            }
+            project.join("cairn.toml")
+        }
+        None => args.common.file.clone(),
+    };
+    let store = state_store(&anchor)?;
     let owner = std::env::var("USER").unwrap_or_else(|_| "cairn".into());
     let _lock = store
         .lock(&owner, "apply", std::time::Duration::from_secs(3600))
@@ -1523,20 +1552,15 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
             },
         )]));
     }
-    let ctx = provider_ctx(&args.common.file)?;
+    let ctx = provider_ctx(&anchor)?;
     // Ctrl-C: stop starting new work, let running operations finish, save the state.
     let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, ctx.cancel.clone());
     let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, ctx.cancel.clone());
-    let saved: Option<plan::Plan> = std::fs::read_to_string(&args.common.file)
-        .ok()
-        .filter(|t| t.trim_start().starts_with('{'))
-        .and_then(|t| serde_json::from_str(&t).ok());
     let (plan, git) = match saved {
         Some(p) => {
             let git = match &p.revision {
                 Some(rev) => {
-                    let repo =
-                        cairn::history::Repo::discover(&args.common.file).map_err(git_failure)?;
+                    let repo = cairn::history::Repo::discover(&anchor).map_err(git_failure)?;
                     let commit = repo.commit(rev).map_err(git_failure)?;
                     let dirty = if p.dirty {
                         vec!["(the saved plan was made from uncommitted changes)".to_string()]
@@ -1559,7 +1583,7 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
             (p, git)
         }
     };
-    let (revision, signed_by) = guards(&args, &st, git.as_ref())?;
+    let (revision, signed_by) = guards(&args, &anchor, &st, git.as_ref())?;
     let opts = apply::Options {
         revision: revision.clone(),
         signed_by: signed_by.clone(),
@@ -1620,12 +1644,17 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
                 change,
                 result,
                 seconds,
+                adopted,
             } => match result {
                 cairn::resources::executor::NodeResult::Done => format!(
                     "{:>3} {}: {} ({seconds:.1}s)",
                     change.action.symbol(),
                     change.address,
-                    verb(change.action, true)
+                    if adopted {
+                        "adopted (an interrupted create had made it)"
+                    } else {
+                        verb(change.action, true)
+                    }
                 ),
                 cairn::resources::executor::NodeResult::Failed(m) => {
                     format!("  ! {}: failed: {m}", change.address)
@@ -1769,6 +1798,13 @@ fn log_command(args: LogArgs) -> Result<(), Failure> {
     let repo = history::Repo::discover(&args.program).map_err(git_failure)?;
     let root = project_root(&args.program)?;
     let head = repo.resolve(&args.rev).map_err(git_failure)?;
+    if let Some(wanted) = &args.resource {
+        history::check_address(wanted).map_err(|m| {
+            user(vec![Diagnostic::error(codes::INVALID_ARGS, m).with_help(
+                "name a resource as the program declares it: `web`, or `web[\"eu\"]` for one key of a keyed resource",
+            )])
+        })?;
+    }
     let plugins = cairn::plugin::Host::default();
     let mut cache = Cache::new(&repo, &args.program, &root, |e| {
         params.set(e);
@@ -1785,6 +1821,33 @@ fn log_command(args: LogArgs) -> Result<(), Failure> {
         args.max_count,
     )
     .map_err(git_failure)?;
+    // A resource that no commit changed and that the program does not declare at all is a
+    // mistake in the address, not a quiet history.
+    if let Some(wanted) = &args.resource
+        && entries.is_empty()
+    {
+        let at_head: Vec<String> = cache
+            .snapshot(&head)
+            .and_then(|s| s.as_ref().as_ref().ok().cloned())
+            .map(|s| s.resources.keys().cloned().collect())
+            .unwrap_or_default();
+        if !at_head.iter().any(|a| history::matches(a, wanted)) {
+            let hint = cairn::diagnostics::did_you_mean(wanted, at_head.iter().map(String::as_str))
+                .map_or(String::new(), |a| format!("did you mean `{a}`? "));
+            return Err(user(vec![
+                Diagnostic::error(
+                    codes::INVALID_ARGS,
+                    format!(
+                        "no resource `{wanted}` in the program at {} or in its history",
+                        args.rev
+                    ),
+                )
+                .with_help(format!(
+                    "{hint}`cairn export` or `cairn plan` lists the program's resources"
+                )),
+            ]));
+        }
+    }
     let text = match args.format {
         TextOrJson::Text => history::log_to_text(&entries),
         TextOrJson::Json => format!(
@@ -1808,12 +1871,13 @@ fn log_command(args: LogArgs) -> Result<(), Failure> {
 /// last applied commit, signatures. Returns the commit to record and who signed it.
 fn guards(
     args: &ApplyArgs,
+    anchor: &Path,
     st: &cairn::resources::state::State,
     git: Option<&GitTarget>,
 ) -> Result<(Option<String>, Option<String>), Failure> {
     use cairn::history::{Error, Relation, short};
     let mut sources = SourceMap::new();
-    let project = cairn::modules::Project::find(&cairn::FsLoader, &mut sources, &args.common.file)
+    let project = cairn::modules::Project::find(&cairn::FsLoader, &mut sources, anchor)
         .map_err(|d| Failure::User(vec![*d], sources.clone()))?;
     let require_signed = args.require_signed || project.git.require_signed;
     let Some(git) = git else {

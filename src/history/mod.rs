@@ -10,8 +10,8 @@ mod semantic;
 mod signing;
 
 pub use semantic::{
-    Cache, Change, ChangeKind, LogEntry, SemanticDiff, Snapshot, diff, log, log_to_text, matches,
-    provenance, to_markdown, to_text,
+    Cache, Change, ChangeKind, LogEntry, SemanticDiff, Snapshot, check_address, diff, log,
+    log_to_text, matches, provenance, to_markdown, to_text,
 };
 pub use signing::{SignatureCheck, SignatureKind, verify_range};
 
@@ -280,7 +280,13 @@ impl Repo {
         first_parent: bool,
         limit: usize,
     ) -> Result<Vec<Commit>, Error> {
-        let mut walk = self.repo.rev_walk([object_id(&from.id)?]);
+        // Newest first by commit time, as `git log` shows them: the default breadth-first order
+        // can list a branch's commit after the root commit when every parent is followed.
+        let mut walk = self.repo.rev_walk([object_id(&from.id)?]).sorting(
+            gix::revision::walk::Sorting::ByCommitTime(
+                gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
+            ),
+        );
         if first_parent {
             walk = walk.first_parent_only();
         }

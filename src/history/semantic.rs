@@ -112,6 +112,33 @@ impl SemanticDiff {
     }
 }
 
+/// Checks that `wanted` is written as a resource address: a name, or a name and a key as
+/// `name["key"]`. The error says what is wrong.
+pub fn check_address(wanted: &str) -> Result<(), String> {
+    let (name, key) = match wanted.find('[') {
+        Some(i) => (&wanted[..i], Some(&wanted[i..])),
+        None => (wanted, None),
+    };
+    let ident = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ident {
+        return Err(format!(
+            "`{wanted}` is not a resource address: it starts with a resource's name"
+        ));
+    }
+    if let Some(key) = key
+        && !(key.len() >= 4 && key.starts_with("[\"") && key.ends_with("\"]"))
+    {
+        return Err(format!(
+            "`{wanted}` is not a resource address: a key is written `{name}[\"key\"]`"
+        ));
+    }
+    Ok(())
+}
+
 /// Whether a resource address is selected by `wanted`.
 pub fn matches(address: &str, wanted: &str) -> bool {
     address == wanted || (address.starts_with(wanted) && address[wanted.len()..].starts_with('['))

@@ -58,6 +58,9 @@ pub enum Progress<'a> {
         change: &'a Change,
         result: &'a NodeResult,
         seconds: f64,
+        /// A create found the resource already there (a create interrupted in an earlier
+        /// run had made it) and recorded it instead of creating it again.
+        adopted: bool,
     },
 }
 
@@ -230,6 +233,7 @@ pub fn apply(
         f(&mut s);
         store.save(&mut s).map_err(|e| e.to_string())
     };
+    let adopted: Mutex<std::collections::BTreeSet<usize>> = Mutex::default();
     let run = |i: usize| -> Result<(), String> {
         let c = nodes[i];
         let provider =
@@ -284,7 +288,12 @@ pub fn apply(
                     _ => None,
                 };
                 match existing {
-                    Some(out) => out,
+                    Some(out) => {
+                        if let Ok(mut a) = adopted.lock() {
+                            a.insert(i);
+                        }
+                        out
+                    }
                     None => {
                         save(&|s| {
                             s.resources.insert(
@@ -381,6 +390,7 @@ pub fn apply(
                 change: nodes[*i],
                 result,
                 seconds,
+                adopted: adopted.lock().is_ok_and(|a| a.contains(i)),
             });
         }
     })

@@ -126,6 +126,10 @@ pub struct Plan {
     pub revision: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dirty: bool,
+    /// The project root (absolute) a saved plan was made for: `cairn apply FILE` applies it
+    /// there, wherever the plan file is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 /// A desired resource, as the plan needs it.
@@ -409,6 +413,7 @@ pub fn make(
         drift,
         revision: None,
         dirty: false,
+        project: None,
     })
 }
 
