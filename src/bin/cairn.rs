@@ -1232,6 +1232,15 @@ fn make_plan(
     if !denied.is_empty() {
         return Err(Failure::User(denied, engine.sources().clone()));
     }
+    let export_only: Vec<cairn::resources::plan::ExportOnly> = out
+        .resources
+        .iter()
+        .filter(|r| !cairn::resources::is_applied(&r.type_path))
+        .map(|r| cairn::resources::plan::ExportOnly {
+            address: r.address(),
+            type_path: r.type_path.to_string(),
+        })
+        .collect();
     let desired = cairn::resources::desired(out.resources)
         .map_err(|d| Failure::User(d, engine.sources().clone()))?;
     let mut plan = cairn::resources::plan::make(
@@ -1257,6 +1266,7 @@ fn make_plan(
         }
         Failure::User(vec![d], engine.sources().clone())
     })?;
+    plan.export_only = export_only;
     let Some(GitTarget {
         repo,
         commit: Some(target),
@@ -1608,6 +1618,7 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
                 .map_err(|e| user(vec![state_error(e)]))?;
         }
         println!("No changes: the recorded state matches the program.");
+        print!("{}", plan::export_only_note(&plan, ""));
         return Ok(());
     }
     // Progress on stderr: a line per step, counted (`[ 3/12]`); on a terminal, also a status
@@ -1703,6 +1714,7 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
     println!("{}", report.summary_line());
+    print!("{}", plan::export_only_note(&plan, ""));
     if report.succeeded() {
         Ok(())
     } else {

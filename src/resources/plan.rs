@@ -130,6 +130,44 @@ pub struct Plan {
     /// there, wherever the plan file is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// Resources no provider of Cairn applies (Kubernetes objects, say): `cairn export`
+    /// renders them for the tools that deploy them. Listed so a plan never drops them
+    /// silently.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub export_only: Vec<ExportOnly>,
+}
+
+/// A resource that `cairn export` renders and `cairn apply` leaves alone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportOnly {
+    pub address: String,
+    pub type_path: String,
+}
+
+/// How many export-only resources a text or Markdown plan names before "and N more".
+const EXPORT_ONLY_SHOWN: usize = 5;
+
+/// One paragraph about the export-only resources, or nothing when there are none.
+pub fn export_only_note(plan: &Plan, code: &str) -> String {
+    let n = plan.export_only.len();
+    if n == 0 {
+        return String::new();
+    }
+    let mut names: Vec<String> = plan
+        .export_only
+        .iter()
+        .take(EXPORT_ONLY_SHOWN)
+        .map(|e| format!("{code}{}{code} ({code}{}{code})", e.address, e.type_path))
+        .collect();
+    if n > EXPORT_ONLY_SHOWN {
+        names.push(format!("and {} more", n - EXPORT_ONLY_SHOWN));
+    }
+    format!(
+        "Export only: {n} resource{} that Cairn does not apply: {}. {code}cairn export{code} renders {} as YAML for kubectl, Argo CD or Flux.\n",
+        if n == 1 { "" } else { "s" },
+        names.join(", "),
+        if n == 1 { "it" } else { "them" }
+    )
 }
 
 /// A desired resource, as the plan needs it.
@@ -414,6 +452,7 @@ pub fn make(
         revision: None,
         dirty: false,
         project: None,
+        export_only: Vec::new(),
     })
 }
 
@@ -622,6 +661,11 @@ pub fn to_text(plan: &Plan) -> String {
     }
     out.push_str(&plan.summary_line());
     out.push('\n');
+    let note = export_only_note(plan, "");
+    if !note.is_empty() {
+        out.push('\n');
+        out.push_str(&note);
+    }
     out
 }
 
@@ -655,6 +699,11 @@ pub fn to_markdown(plan: &Plan) -> String {
         .iter()
         .filter(|c| c.action != Action::NoOp)
         .collect();
+    let note = export_only_note(plan, "`");
+    if !note.is_empty() {
+        out.push_str(&note);
+        out.push('\n');
+    }
     if changed.is_empty() {
         out.push_str("No changes.\n");
         return out;
