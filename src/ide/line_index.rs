@@ -119,10 +119,7 @@ impl PositionCursor<'_> {
         } else {
             let line = self.ix.starts.partition_point(|&s| s as usize <= offset) - 1;
             if line as u32 == self.pos.line {
-                let more: usize = text[self.offset..offset]
-                    .chars()
-                    .map(char::len_utf16)
-                    .sum();
+                let more: usize = text[self.offset..offset].chars().map(char::len_utf16).sum();
                 self.pos.character += more as u32;
             } else {
                 self.pos = self.ix.position(offset);
