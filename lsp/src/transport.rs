@@ -109,9 +109,16 @@ async fn write_out<O: AsyncWrite + Unpin>(
 /// Copies the server's output to the writer, a whole frame at a time.
 async fn relay<R: AsyncRead + Unpin>(from_server: R, tx: mpsc::Sender<Out>) {
     let mut frames = Frames::new(from_server, usize::MAX);
-    while let Ok(Frame::Body(body)) = frames.next().await {
-        if tx.send(Out::Frame(frame(&body))).await.is_err() {
-            return;
+    loop {
+        match frames.next().await {
+            Ok(Frame::Body(body)) => {
+                if tx.send(Out::Frame(frame(&body))).await.is_err() {
+                    return;
+                }
+            }
+            // Never from tower-lsp's encoder; skipped rather than stopping the output.
+            Ok(Frame::Bad(_)) => {}
+            Ok(Frame::End) | Err(_) => return,
         }
     }
 }
@@ -348,7 +355,10 @@ impl<R: AsyncRead + Unpin> Frames<R> {
         if std::mem::take(&mut self.resync) && !self.skip_to_header().await? {
             return Ok(Frame::End);
         }
+        // The last Content-Length header decides; a line that is not a header matters only when
+        // there is no usable length.
         let mut length: Option<Result<usize, String>> = None;
+        let mut garbage: Option<String> = None;
         let mut any = false;
         loop {
             match self.line().await? {
@@ -373,28 +383,25 @@ impl<R: AsyncRead + Unpin> Frames<R> {
                             if name.trim().eq_ignore_ascii_case("content-length") =>
                         {
                             let value = value.trim();
-                            length = Some(match value.parse::<usize>() {
-                                Ok(n) => Ok(n),
-                                Err(_) => Err(format!(
-                                    "the Content-Length {value:?} is not a number of bytes"
-                                )),
-                            });
+                            length = Some(value.parse::<usize>().map_err(|_| {
+                                format!("the Content-Length {value:?} is not a number of bytes")
+                            }));
                         }
                         Some(_) => {}
                         None => {
-                            length = Some(Err(format!("{text:?} is not a header")));
+                            garbage.get_or_insert_with(|| format!("{text:?} is not a header"));
                         }
                     }
                 }
             }
         }
-        let n = match length {
-            Some(Ok(n)) => n,
-            Some(Err(why)) => {
+        let n = match (length, garbage) {
+            (Some(Ok(n)), _) => n,
+            (Some(Err(why)), _) | (None, Some(why)) => {
                 self.resync = true;
                 return Ok(Frame::Bad(why));
             }
-            None => {
+            (None, None) => {
                 self.resync = true;
                 return Ok(Frame::Bad("a header has no Content-Length".into()));
             }
@@ -482,6 +489,18 @@ mod tests {
     }
 
     #[test]
+    fn a_line_that_is_not_a_header_is_ignored_next_to_a_length() {
+        let got =
+            frames(b"junk\r\nContent-Length: 1\r\n\r\n5junk\r\n\r\nContent-Length: 1\r\n\r\n6");
+        assert_eq!(got[0], Frame::Body(b"5".to_vec()));
+        assert!(
+            matches!(&got[1], Frame::Bad(w) if w.contains("\"junk\" is not a header")),
+            "{got:?}"
+        );
+        assert_eq!(got[2], Frame::Body(b"6".to_vec()));
+    }
+
+    #[test]
     fn a_long_header_line_is_bad() {
         let mut input = vec![b'x'; MAX_HEADER_LINE + 10];
         input.extend_from_slice(b"Content-Length: 1\r\n\r\n5");
@@ -520,6 +539,72 @@ mod tests {
         assert_eq!(a["id"], Value::Null);
         let a = answer(check(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":5}"));
         assert_eq!(a["id"], Value::Null);
+    }
+
+    /// Answers to bad frames and the server's own output, many at once, come out as whole
+    /// frames; `exit` after `shutdown` ends the session with 0.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn output_frames_never_interleave() {
+        let (mut client, server_io) = tokio::io::duplex(1 << 16);
+        let (server_in, server_out) = tokio::io::split(server_io);
+        let session = tokio::spawn(serve(server_in, server_out));
+        let (client_in, mut client_out) = tokio::io::split(&mut client);
+        let mut frames = Frames::new(client_in, usize::MAX);
+        let msg = |v: Value| frame(v.to_string().as_bytes());
+
+        client_out
+            .write_all(&msg(json!({ "jsonrpc": "2.0", "id": 0, "method": "initialize", "params": { "capabilities": {} } })))
+            .await
+            .expect("write");
+        // Nothing else before the answer to `initialize` (LSP's rule; tower-lsp refuses
+        // requests that come earlier).
+        loop {
+            let Frame::Body(body) = frames.next().await.expect("read") else {
+                panic!("a whole frame")
+            };
+            let v: Value = serde_json::from_slice(&body).expect("json");
+            if v["id"] == 0 {
+                break;
+            }
+        }
+        let mut input = msg(json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }));
+        const N: i64 = 50;
+        for i in 1..=N {
+            input.extend(frame(b"[]"));
+            input.extend(msg(json!({ "jsonrpc": "2.0", "id": i, "method": "textDocument/hover", "params": { "textDocument": { "uri": "file:///nowhere/x.cairn" }, "position": { "line": 0, "character": 0 } } })));
+        }
+        input.extend(msg(
+            json!({ "jsonrpc": "2.0", "id": N + 1, "method": "shutdown" }),
+        ));
+        let writer = async {
+            client_out.write_all(&input).await.expect("write");
+            client_out
+        };
+        // Every response, in whatever order they come (requests run concurrently).
+        let reader = async {
+            let (mut errors, mut answers) = (0, 0);
+            while errors + answers < 2 * N + 1 {
+                let Frame::Body(body) = frames.next().await.expect("read") else {
+                    panic!("a whole frame")
+                };
+                let v: Value = serde_json::from_slice(&body).expect("a frame is one JSON value");
+                if v["error"]["code"] == INVALID_REQUEST && v["id"].is_null() {
+                    errors += 1;
+                } else if v.get("method").is_none() && v.get("result").is_some() {
+                    answers += 1;
+                }
+            }
+            (errors, answers)
+        };
+        let reader = tokio::time::timeout(Duration::from_secs(60), reader);
+        let (mut client_out, counts) = tokio::join!(writer, reader);
+        // The bad frames; the hovers and `shutdown`.
+        assert_eq!(counts.expect("every answer in time"), (N, N + 1));
+        client_out
+            .write_all(&msg(json!({ "jsonrpc": "2.0", "method": "exit" })))
+            .await
+            .expect("write");
+        assert_eq!(session.await.expect("session"), 0);
     }
 
     #[test]
