@@ -14,7 +14,7 @@
 //! - a good message is re-serialised from tower-lsp's own `Request`/`Response` (so the server
 //!   can always decode it) and forwarded through an in-memory pipe.
 //!
-//! Everything written to the output goes through one writer task, frame by frame: the server's
+//! Everything written to the output goes through one writer, frame by frame: the server's
 //! output is read back frame by frame from its pipe and queued with the answers to bad frames,
 //! so the two never interleave inside a frame.
 //!
@@ -178,17 +178,17 @@ fn error(code: i64, id: Value, data: &str) -> Vec<u8> {
 
 /// A message that tower-lsp can decode.
 #[derive(Debug)]
-pub struct Checked {
+struct Checked {
     /// The message re-serialised from tower-lsp's own type.
-    pub body: Vec<u8>,
+    body: Vec<u8>,
     /// A request's or notification's method.
-    pub method: Option<String>,
+    method: Option<String>,
     /// A request (a method and an id), not a notification or a response.
-    pub request: bool,
+    request: bool,
 }
 
 /// Checks a body: `Ok` with what to forward, or `Err` with the error response to send back.
-pub fn check(body: &[u8]) -> Result<Checked, Vec<u8>> {
+fn check(body: &[u8]) -> Result<Checked, Vec<u8>> {
     let text = std::str::from_utf8(body).map_err(|e| {
         error(
             PARSE_ERROR,
@@ -264,7 +264,7 @@ pub fn check(body: &[u8]) -> Result<Checked, Vec<u8>> {
 
 /// One read from a framed input.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Frame {
+enum Frame {
     /// A body, as many bytes as its `Content-Length` said.
     Body(Vec<u8>),
     /// A header that gives no usable length, or a body over the limit: why.
@@ -275,7 +275,7 @@ pub enum Frame {
 
 /// `Content-Length` frames read from a byte stream, with recovery: after a bad header the input
 /// is skipped to the next `Content-Length`.
-pub struct Frames<R> {
+struct Frames<R> {
     input: R,
     buf: Vec<u8>,
     /// Where the unread bytes of `buf` start.
@@ -286,7 +286,7 @@ pub struct Frames<R> {
 }
 
 impl<R: AsyncRead + Unpin> Frames<R> {
-    pub fn new(input: R, max_body: usize) -> Frames<R> {
+    fn new(input: R, max_body: usize) -> Frames<R> {
         Frames {
             input,
             buf: Vec::new(),
@@ -351,7 +351,7 @@ impl<R: AsyncRead + Unpin> Frames<R> {
     }
 
     /// The next frame.
-    pub async fn next(&mut self) -> std::io::Result<Frame> {
+    async fn next(&mut self) -> std::io::Result<Frame> {
         if std::mem::take(&mut self.resync) && !self.skip_to_header().await? {
             return Ok(Frame::End);
         }
