@@ -133,13 +133,19 @@ pub fn token_legend() -> lsp::SemanticTokensLegend {
     }
 }
 
-/// Tokens in LSP's relative encoding (UTF-16 columns and lengths).
+/// Tokens in LSP's relative encoding (UTF-16 columns and lengths). The tokens come in source
+/// order, so their positions are counted with one cursor over the text (linear in its size).
 pub fn tokens(ix: &LineIndex, toks: &[ide::SemanticToken]) -> Vec<lsp::SemanticToken> {
     let mut out = Vec::with_capacity(toks.len());
+    let mut cursor = ix.cursor();
     let (mut line, mut col) = (0u32, 0u32);
     for t in toks {
-        let a = position(ix, t.span.start as usize);
-        let b = position(ix, t.span.end as usize);
+        let a = cursor.position(t.span.start as usize);
+        let b = cursor.position(t.span.end as usize);
+        if (a.line, a.character) < (line, col) {
+            // Out of order (never from `semantic_tokens`): LSP's deltas cannot go back.
+            continue;
+        }
         if b.line != a.line || b.character <= a.character {
             continue;
         }

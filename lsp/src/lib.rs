@@ -4,9 +4,13 @@
 //! (`cairn::ide`), which works on byte offsets and plain data; here requests are converted
 //! ([`convert`]), run on a snapshot of the workspace off the async threads, and converted back.
 //! Diagnostics are published [`DEBOUNCE`] after the last change of a document.
+//!
+//! The binary serves over stdio through [`transport`], which checks every frame before
+//! tower-lsp sees it and ends the process as LSP says.
 
 pub mod convert;
 mod server;
+pub mod transport;
 
 pub use server::{Backend, DEBOUNCE};
 

@@ -2,8 +2,7 @@
 
 #[tokio::main]
 async fn main() {
-    let (service, socket) = cairn_lsp::service();
-    tower_lsp::Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-        .serve(service)
-        .await;
+    let code = cairn_lsp::transport::serve(tokio::io::stdin(), tokio::io::stdout()).await;
+    // At once, without waiting for analyses still running on blocking threads.
+    std::process::exit(code);
 }

@@ -601,3 +601,90 @@ async fn rename_a_local_in_its_scope_only() {
         render(&clean, None, &ranges)
     ));
 }
+
+/// A document of about 2 MB: many small items, non-ASCII text, and one line of 200 KB.
+fn big_document() -> (String, String) {
+    let mut text = String::new();
+    let mut i = 0;
+    while text.len() < 1_800_000 {
+        text.push_str(&format!(
+            "/// Block {i}: é\nlet name{i} = \"svc-{i}-é𝄞 ${{{i}}}\"\nfn f{i}(x: Int) -> Int = x + {i} // 𝄞\nlet obj{i} = {{ name: name{i}, port: f{i}({i}), tags: [\"a\", \"b\"] }}\n\n"
+        ));
+        i += 1;
+    }
+    let mut wide = String::from("let wide = [");
+    let mut j = 0;
+    while wide.len() < 200_000 {
+        wide.push_str(&format!("\"é𝄞{j}\", name{}, ", j % i));
+        j += 1;
+    }
+    let prefix = wide.clone();
+    wide.push_str("name0]\n");
+    text.push_str(&wide);
+    text.push_str("let last = wide\n");
+    (text, prefix)
+}
+
+/// Semantic tokens of a 2 MB document are produced, with the right UTF-16 positions at the end
+/// of its long line and of the file. The times are printed (`cargo test --workspace --locked
+/// semantic_tokens_of_a_large -- --nocapture`); nothing here asserts on them.
+#[tokio::test]
+async fn semantic_tokens_of_a_large_document() {
+    let (text, prefix) = big_document();
+    assert!(text.len() > 2_000_000, "{}", text.len());
+    let mut s = Server::start("big").await;
+    let path = s.root.write("big.cairn", &text);
+    s.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&path), "languageId": "cairn", "version": 1, "text": text } }),
+    )
+    .await;
+    let t = std::time::Instant::now();
+    s.at(
+        "textDocument/hover",
+        &path,
+        &json!({ "line": 1, "character": 5 }),
+    )
+    .await;
+    let analysis = t.elapsed();
+    let t = std::time::Instant::now();
+    let tokens = s
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({ "textDocument": { "uri": uri(&path) } }),
+        )
+        .await;
+    let elapsed = t.elapsed();
+    eprintln!(
+        "{} bytes: hover (the analysis) {analysis:?}, semantic tokens {elapsed:?}",
+        text.len()
+    );
+    let data: Vec<u64> = tokens["data"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    // Absolute positions: (line, UTF-16 column, length, type).
+    let mut abs = Vec::new();
+    let (mut line, mut col) = (0, 0);
+    for t in data.chunks(5) {
+        let [dl, ds, len, ty, _] = t else {
+            panic!("a token is 5 numbers")
+        };
+        if *dl > 0 {
+            line += dl;
+            col = *ds;
+        } else {
+            col += ds;
+        }
+        abs.push((line, col, *len, *ty));
+    }
+    assert!(abs.len() > 200_000, "{}", abs.len());
+    let lines = text.lines().count() as u64;
+    let variable = 4;
+    // `wide` in the last line, and `name0` at the end of the long line before it.
+    assert_eq!(abs[abs.len() - 1], (lines - 1, 11, 4, variable));
+    let col = prefix.encode_utf16().count() as u64;
+    assert_eq!(abs[abs.len() - 4], (lines - 2, col, 5, variable));
+}

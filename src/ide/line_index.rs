@@ -55,6 +55,18 @@ impl LineIndex {
         }
     }
 
+    /// A cursor for the positions of many offsets in increasing order: each is counted from
+    /// the one before it when on the same line, so converting every token of a document costs
+    /// one pass over its text (calling [`LineIndex::position`] for each would count from the
+    /// start of its line every time, quadratic on long lines).
+    pub fn cursor(&self) -> PositionCursor<'_> {
+        PositionCursor {
+            ix: self,
+            offset: 0,
+            pos: Position::default(),
+        }
+    }
+
     /// The byte offset of a position (clamped to its line and to the text).
     pub fn offset(&self, pos: Position) -> usize {
         let Some(&start) = self.starts.get(pos.line as usize) else {
@@ -82,6 +94,39 @@ impl LineIndex {
     /// How many lines the text has (a final newline starts an empty last line).
     pub fn line_count(&self) -> usize {
         self.starts.len()
+    }
+}
+
+/// See [`LineIndex::cursor`].
+pub struct PositionCursor<'a> {
+    ix: &'a LineIndex,
+    /// The last offset converted, and its position.
+    offset: usize,
+    pos: Position,
+}
+
+impl PositionCursor<'_> {
+    /// The position of a byte offset, as [`LineIndex::position`] gives it. Offsets after the
+    /// last one are counted from it; an earlier one is counted from the start of its line.
+    pub fn position(&mut self, offset: usize) -> Position {
+        let text = self.ix.text();
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        if offset < self.offset {
+            self.pos = self.ix.position(offset);
+        } else {
+            let line = self.ix.starts.partition_point(|&s| s as usize <= offset) - 1;
+            if line as u32 == self.pos.line {
+                let more: usize = text[self.offset..offset].chars().map(char::len_utf16).sum();
+                self.pos.character += more as u32;
+            } else {
+                self.pos = self.ix.position(offset);
+            }
+        }
+        self.offset = offset;
+        self.pos
     }
 }
 
@@ -144,6 +189,19 @@ mod tests {
             }),
             clef
         );
+    }
+
+    #[test]
+    fn the_cursor_agrees_with_position() {
+        let text = "a é𝄞 b\r\n\nxyz 𝄞\n\n";
+        let ix = LineIndex::new(text);
+        let mut offsets: Vec<usize> = (0..=text.len() + 2).collect();
+        // Forward, then backward and out of range: the cursor restarts where it must.
+        offsets.extend([3, 1, 0, 9, 99, 2]);
+        let mut cursor = ix.cursor();
+        for o in offsets {
+            assert_eq!(cursor.position(o), ix.position(o), "offset {o}");
+        }
     }
 
     #[test]

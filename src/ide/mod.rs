@@ -28,7 +28,7 @@ pub use actions::{CodeAction, TextEdit};
 pub use completion::{CompletionItem, CompletionKind};
 pub use diagnostics::{Diagnostic, Related};
 pub use hover::{Hover, SignatureHelp};
-pub use line_index::{LineIndex, Position};
+pub use line_index::{LineIndex, Position, PositionCursor};
 pub use resolve::Location;
 pub use symbols::{InlayHint, Symbol, SymbolKind};
 pub use tokens::{SemanticToken, TokenKind};

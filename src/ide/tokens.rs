@@ -112,14 +112,22 @@ impl Analysis {
             });
         }
         named.sort_by_key(|t| (t.span.start, t.span.end));
+        // Words come in source order and do not overlap, so the names that could contain a word
+        // are found with two cursors moving forward: `hi` past the names starting at or before
+        // the word, `lo` past the names that end before it (which cannot contain a later word
+        // either). The name at `lo`, if before `hi`, is the first (in order) containing the word.
+        let (mut lo, mut hi) = (0usize, 0usize);
         let mut out = Vec::new();
         for t in scan(text) {
             if t.kind == TokenKind::Variable {
+                while hi < named.len() && named[hi].span.start <= t.span.start {
+                    hi += 1;
+                }
+                while lo < hi && named[lo].span.end < t.span.end {
+                    lo += 1;
+                }
                 // A plain word: a name the resolver knows, or a keyword.
-                if let Some(n) = named
-                    .iter()
-                    .find(|n| n.span.start <= t.span.start && t.span.end <= n.span.end)
-                {
+                if let Some(n) = named[lo..hi].first() {
                     out.push(SemanticToken { span: t.span, ..*n });
                 } else if crate::syntax::KEYWORDS.contains(&text.get(t.span.range()).unwrap_or(""))
                 {
