@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Makes the seed corpora of the fuzz targets (fuzz/corpus/<corpus>/: `cairn` for the parse,
-eval and fmt targets, `yaml`, `abi`, `state`), named by the SHA-1 of
+eval and fmt targets, `yaml`, `abi`, `state`, `lsp`), named by the SHA-1 of
 their content as libFuzzer names what it adds. Run from the repository root:
 
     python3 fuzz/seed.py
@@ -129,3 +129,36 @@ STATE = {
     }
 }
 add("state", json.dumps(STATE, indent=2))
+
+
+# Language server traffic: whole sessions and single malformed frames.
+def frame(body):
+    if isinstance(body, (dict, list, int)):
+        body = json.dumps(body)
+    if isinstance(body, str):
+        body = body.encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+uri = "file:///project/main.cairn"
+text = (ROOT / "examples" / "app-config" / "main.cairn")
+text = text.read_text() if text.exists() else "name: \"web\"\nreplicas: 3\n"
+session = [
+    {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
+    {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+    {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri, "languageId": "cairn", "version": 1, "text": text}}},
+    {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": uri}, "position": {"line": 0, "character": 1}}},
+    {"jsonrpc": "2.0", "id": "c", "method": "textDocument/completion", "params": {
+        "textDocument": {"uri": uri}, "position": {"line": 1, "character": 0}}},
+    {"jsonrpc": "2.0", "id": 3, "method": "shutdown"},
+    {"jsonrpc": "2.0", "method": "exit"},
+]
+add("lsp", b"".join(frame(m) for m in session))
+for bad in ['{"jsonrpc": "2.0", "id": 1.5, "method": "shutdown"}', "[]", "5", b"\xff\xfe{}",
+            "not json", '{"jsonrpc": "1.0", "id": "x", "method": "shutdown"}',
+            {"jsonrpc": "2.0", "id": 7, "result": None}]:
+    add("lsp", frame(bad))
+add("lsp", b"Content-Length: twelve\r\n\r\n{}" + frame(session[5]))
+add("lsp", b"X-Other: 1\r\nContent-Length: 2\r\n\r\n{}")

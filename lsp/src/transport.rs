@@ -123,6 +123,52 @@ async fn relay<R: AsyncRead + Unpin>(from_server: R, tx: mpsc::Sender<Out>) {
     }
 }
 
+/// What one frame of the input became.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Triaged {
+    /// A body forwarded to the server (re-serialised, so tower-lsp can decode it).
+    Forwarded(Vec<u8>),
+    /// The error response answered to a bad frame.
+    Answered(Vec<u8>),
+    /// `exit`, with the code the process ends with; nothing after it is read.
+    Exit(i32),
+}
+
+/// What one read from the input becomes; `None` at the end of the input. `shutdown` says
+/// whether a `shutdown` request came before (for `exit`'s code).
+fn triage_one(read: std::io::Result<Frame>, shutdown: &mut bool) -> Option<Triaged> {
+    Some(match read {
+        Err(_) | Ok(Frame::End) => return None,
+        Ok(Frame::Bad(why)) => Triaged::Answered(error(PARSE_ERROR, Value::Null, &why)),
+        Ok(Frame::Body(body)) => match check(&body) {
+            Err(answer) => Triaged::Answered(answer),
+            Ok(msg) if msg.method.as_deref() == Some("exit") => {
+                Triaged::Exit(if *shutdown { 0 } else { 1 })
+            }
+            Ok(msg) => {
+                *shutdown |= msg.method.as_deref() == Some("shutdown") && msg.request;
+                Triaged::Forwarded(msg.body)
+            }
+        },
+    })
+}
+
+/// Reads `input` as the server's reader does, without a server: what each frame became, in
+/// order, up to `exit`. For the fuzz target (fuzz/src/lsp.rs) and tests.
+pub async fn triage(input: &[u8]) -> Vec<Triaged> {
+    let mut frames = Frames::new(input, MAX_BODY);
+    let mut shutdown = false;
+    let mut out = Vec::new();
+    while let Some(t) = triage_one(frames.next().await, &mut shutdown) {
+        let exit = matches!(t, Triaged::Exit(_));
+        out.push(t);
+        if exit {
+            break;
+        }
+    }
+    out
+}
+
 /// Reads the client's frames: answers bad ones, forwards good ones, stops at `exit` (sending
 /// `End`) or at the end of the input.
 async fn read_in<I, W>(input: I, mut to_server: W, tx: mpsc::Sender<Out>)
@@ -132,27 +178,22 @@ where
 {
     let mut frames = Frames::new(input, MAX_BODY);
     let mut shutdown = false;
-    loop {
-        let answer = match frames.next().await {
-            Err(_) | Ok(Frame::End) => return,
-            Ok(Frame::Bad(why)) => error(PARSE_ERROR, Value::Null, &why),
-            Ok(Frame::Body(body)) => match check(&body) {
-                Err(answer) => answer,
-                Ok(msg) => {
-                    if msg.method.as_deref() == Some("exit") {
-                        let _ = tx.send(Out::End(if shutdown { 0 } else { 1 })).await;
-                        return;
-                    }
-                    shutdown |= msg.method.as_deref() == Some("shutdown") && msg.request;
-                    if to_server.write_all(&frame(&msg.body)).await.is_err() {
-                        return;
-                    }
-                    continue;
+    while let Some(t) = triage_one(frames.next().await, &mut shutdown) {
+        match t {
+            Triaged::Exit(code) => {
+                let _ = tx.send(Out::End(code)).await;
+                return;
+            }
+            Triaged::Answered(answer) => {
+                if tx.send(Out::Frame(frame(&answer))).await.is_err() {
+                    return;
                 }
-            },
-        };
-        if tx.send(Out::Frame(frame(&answer))).await.is_err() {
-            return;
+            }
+            Triaged::Forwarded(body) => {
+                if to_server.write_all(&frame(&body)).await.is_err() {
+                    return;
+                }
+            }
         }
     }
 }
