@@ -11,6 +11,8 @@
 //! - `embed`: the Rust embedding API.
 //! - `types`: JSON Schema export, typed parameters, the types of the embedding API.
 //! - `plugin`: WebAssembly plugins: calls, policies, the sandbox's limits and faults, the cache.
+//! - `exhaustion`: runaway programs end in a diagnostic, quickly and within memory (the
+//!   evaluation's budget, the output and source limits, linear builtins).
 
 mod cli;
 mod common;
@@ -18,6 +20,7 @@ mod corpus;
 mod docs;
 mod embed;
 mod examples;
+mod exhaustion;
 mod history;
 mod import;
 mod k8s;

@@ -21,6 +21,11 @@ use crate::source::FileId;
 use crate::syntax::ast::{Check, Expr, Name, Span};
 use crate::value::Value;
 
+/// The most nodes a type inferred by the checker has (see [`Ty::bounded`]).
+pub const MAX_TYPE_NODES: usize = 512;
+/// The most levels a type inferred by the checker nests (see [`Ty::bounded`]).
+pub const MAX_TYPE_DEPTH: usize = 32;
+
 /// A type.
 #[derive(Clone, Debug)]
 pub enum Ty {
@@ -176,6 +181,76 @@ impl Ty {
 
     pub fn is_any(&self) -> bool {
         matches!(self, Ty::Any)
+    }
+
+    /// This type, or a coarser one of at most [`MAX_TYPE_NODES`] nodes (written out as a
+    /// tree) and [`MAX_TYPE_DEPTH`] levels: past that, parts become `Any`, which only makes the
+    /// checker less certain, never wrong (a record keeps all its fields). The types inferred
+    /// for values that share parts (`let b = {l: a, r: a}`, doubled again and again) or nest
+    /// ever deeper (a chain of thousands of `let`s, each wrapping the one before) would
+    /// otherwise take time and memory exponential or quadratic in the program.
+    pub fn bounded(self) -> Ty {
+        let mut left = MAX_TYPE_NODES;
+        if self.fits(&mut left, 0) {
+            return self;
+        }
+        let mut left = MAX_TYPE_NODES;
+        self.truncate(&mut left, 0)
+    }
+
+    /// Whether the type has at most `left` nodes (counting them off) below `depth`.
+    fn fits(&self, left: &mut usize, depth: usize) -> bool {
+        if *left == 0 || depth >= MAX_TYPE_DEPTH {
+            return false;
+        }
+        *left -= 1;
+        let d = depth + 1;
+        match self {
+            Ty::List(t) | Ty::Map(t) | Ty::Refined(t, _) => t.fits(left, d),
+            Ty::Record(fields) => fields.iter().all(|(_, t)| t.fits(left, d)),
+            Ty::Union(ms) => ms.iter().all(|m| m.fits(left, d)),
+            Ty::Fn(ps, r) => ps.iter().all(|p| p.fits(left, d)) && r.fits(left, d),
+            _ => true,
+        }
+    }
+
+    fn truncate(&self, left: &mut usize, depth: usize) -> Ty {
+        if *left == 0 || depth >= MAX_TYPE_DEPTH {
+            return Ty::Any;
+        }
+        let d = depth + 1;
+        match self {
+            Ty::List(t) => {
+                *left -= 1;
+                Ty::List(Box::new(t.truncate(left, d)))
+            }
+            Ty::Map(t) => {
+                *left -= 1;
+                Ty::Map(Box::new(t.truncate(left, d)))
+            }
+            Ty::Record(fields) => {
+                *left -= 1;
+                Ty::Record(Arc::new(
+                    fields
+                        .iter()
+                        .map(|(k, t)| (k.clone(), t.truncate(left, d)))
+                        .collect(),
+                ))
+            }
+            // Where a part would become `Any`, the whole becomes `Any`: a union with `Any`, a
+            // refinement of `Any` or a function taking `Any` would say more than is known.
+            Ty::Union(_) | Ty::Fn(..) | Ty::Refined(..) => {
+                if self.fits(left, depth) {
+                    self.clone()
+                } else {
+                    Ty::Any
+                }
+            }
+            other => {
+                *left -= 1;
+                other.clone()
+            }
+        }
     }
 
     /// The union of two types, flattened, without repeats.
