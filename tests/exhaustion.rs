@@ -41,7 +41,9 @@ fn ends_in(src: &str, limits: Option<Limits>, code: &str) -> String {
     assert!(took < REASONABLE, "took {took:?}");
     let d = &out.diagnostics[0];
     assert!(d.help.is_some(), "{} has no help line", d.code.id);
-    let label = d.primary().unwrap_or_else(|| panic!("{} has no span", d.code.id));
+    let label = d
+        .primary()
+        .unwrap_or_else(|| panic!("{} has no span", d.code.id));
     engine.sources().text(label.file)[label.span.range()].to_string()
 }
 
@@ -62,7 +64,11 @@ fn evaluates(src: &str, limits: Option<Limits>) -> cairn::Value {
 fn doubled(name: &str, depth: usize) -> String {
     let mut src = format!("let {name}0 = [1, 2]\n");
     for i in 1..=depth {
-        src.push_str(&format!("let {name}{i} = [{name}{}, {name}{}]\n", i - 1, i - 1));
+        src.push_str(&format!(
+            "let {name}{i} = [{name}{}, {name}{}]\n",
+            i - 1,
+            i - 1
+        ));
     }
     src
 }
@@ -94,7 +100,10 @@ fn shared_structure_doubled_cannot_be_written_out() {
         ends_in(&format!("{src}out: len({expr})\n"), None, code);
     }
     // The module document too, through the export writers: exported as a resource.
-    let (_, out, _) = run(&format!("{src}resource big: app.Doc {{ items: a30 }}\n"), None);
+    let (_, out, _) = run(
+        &format!("{src}resource big: app.Doc {{ items: a30 }}\n"),
+        None,
+    );
     assert_eq!(codes(&out), ["E0152"]);
 }
 
@@ -116,7 +125,10 @@ fn equality_of_shared_structure_is_linear() {
 fn equality_counts_against_the_budget() {
     // Comparing two long lists built apart takes a step per element compared.
     let src = "let a = range(50000)\nlet b = range(50000)\nsame: a == b\n";
-    assert_eq!(evaluates(src, None).get("same"), Some(&cairn::Value::Bool(true)));
+    assert_eq!(
+        evaluates(src, None).get("same"),
+        Some(&cairn::Value::Bool(true))
+    );
     let at = ends_in(src, limits(120_000, 256 * MIB), "E0150");
     assert_eq!(at, "a == b");
 }
@@ -176,7 +188,10 @@ fn unique_and_the_list_functions_are_linear() {
     assert_eq!(int("e"), Some(cairn::Value::Int(99_999)));
     assert_eq!(int("f"), Some(cairn::Value::Int(99_999)));
     // Shared values are hashed once: unique over a list of values doubled 40 times.
-    let shared = format!("{}out: len(unique([a40, a40, a39, a40]))\n", doubled("a", 40));
+    let shared = format!(
+        "{}out: len(unique([a40, a40, a39, a40]))\n",
+        doubled("a", 40)
+    );
     assert_eq!(
         evaluates(&shared, limits(10_000, 256 * MIB)).get("out"),
         Some(&cairn::Value::Int(2))

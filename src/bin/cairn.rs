@@ -167,8 +167,8 @@ impl LimitArgs {
     /// The limits: the flags, else the environment, else the defaults.
     fn resolve(&self) -> Result<cairn::eval::Limits, Failure> {
         let mut limits = cairn::eval::Limits::default();
-        let from_env = |name: &str, parse: fn(&str) -> Result<u64, String>| {
-            match std::env::var(name) {
+        let from_env =
+            |name: &str, parse: fn(&str) -> Result<u64, String>| match std::env::var(name) {
                 Ok(text) => parse(&text).map(Some).map_err(|why| {
                     user(vec![
                         Diagnostic::error(
@@ -179,8 +179,7 @@ impl LimitArgs {
                     ])
                 }),
                 Err(_) => Ok(None),
-            }
-        };
+            };
         if let Some(n) = self.max_steps.or(from_env(ENV_MAX_STEPS, parse_count)?) {
             limits.max_steps = n;
         }
@@ -943,7 +942,10 @@ fn run(cli: Cli, cli_color: bool) -> Result<(), Failure> {
                 );
             }
             if let Some(e) = stream.error.take() {
-                return Err(Failure::User(vec![e.diagnostic()], engine.sources().clone()));
+                return Err(Failure::User(
+                    vec![e.diagnostic()],
+                    engine.sources().clone(),
+                ));
             }
             if let Some(dir) = output.filter(|_| to_dir) {
                 return write_folder(dir, stream.files());
@@ -2012,8 +2014,10 @@ fn emit(
                 std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
             // A closed pipe (`cairn export ... | head`) is not an error worth reporting.
             match write(&mut stdout).and_then(|()| stdout.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(refused(&e)
-                    .unwrap_or_else(|| io_err(format!("cannot write the output: {e}")))),
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(refused(&e)
+                        .unwrap_or_else(|| io_err(format!("cannot write the output: {e}"))))
+                }
                 _ => Ok(()),
             }
         }
@@ -2033,9 +2037,8 @@ fn emit(
                 Ok(()) => Ok(()),
                 Err(e) => {
                     let _ = std::fs::remove_file(&tmp);
-                    Err(refused(&e).unwrap_or_else(|| {
-                        io_err(format!("cannot write {}: {e}", path.display()))
-                    }))
+                    Err(refused(&e)
+                        .unwrap_or_else(|| io_err(format!("cannot write {}: {e}", path.display()))))
                 }
             }
         }

@@ -224,7 +224,10 @@ mod tests {
         assert_eq!(did_you_mean("a", [long.as_str()]), None);
         let at_limit = "x".repeat(MAX_SUGGESTED_NAME);
         let typo = format!("{}y", "x".repeat(MAX_SUGGESTED_NAME - 1));
-        assert_eq!(did_you_mean(&typo, [at_limit.as_str()]), Some(at_limit.as_str()));
+        assert_eq!(
+            did_you_mean(&typo, [at_limit.as_str()]),
+            Some(at_limit.as_str())
+        );
         // Many candidates: only so many distances are computed, so a closer name past them
         // is not found; candidates ruled out by their length alone do not count.
         let mut many = vec!["abcdzz"; MAX_SUGGESTION_CANDIDATES];

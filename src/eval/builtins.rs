@@ -548,7 +548,10 @@ fn split(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     }
     let n = n as u64;
     ev.spend(n + s.len() as u64 / 64, 0, site.call)?;
-    ev.room(n * (ELEMENT_BYTES + STRING_BYTES) + s.len() as u64, site.call)?;
+    ev.room(
+        n * (ELEMENT_BYTES + STRING_BYTES) + s.len() as u64,
+        site.call,
+    )?;
     let parts: Vec<Value> = if sep.is_empty() {
         s.chars().map(|c| Value::from(c.to_string())).collect()
     } else {
@@ -731,7 +734,12 @@ fn from_json(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Valu
         .and_then(|v| d.end().map(|()| v));
     match read {
         Ok(v) => decoded(ev, v, site),
-        Err(e) => Err(bad(ev, site.arg(0), codes::DECODE, format!("invalid JSON: {e}"))),
+        Err(e) => Err(bad(
+            ev,
+            site.arg(0),
+            codes::DECODE,
+            format!("invalid JSON: {e}"),
+        )),
     }
 }
 
@@ -758,7 +766,12 @@ fn from_yaml(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Valu
     let d = serde_yaml_ng::Deserializer::from_str(s);
     match crate::value::deserialize_bounded(d, ev.memory_left()) {
         Ok(v) => decoded(ev, v, site),
-        Err(e) => Err(bad(ev, site.arg(0), codes::DECODE, format!("invalid YAML: {e}"))),
+        Err(e) => Err(bad(
+            ev,
+            site.arg(0),
+            codes::DECODE,
+            format!("invalid YAML: {e}"),
+        )),
     }
 }
 
@@ -786,8 +799,16 @@ fn merge(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
 pub(crate) fn deep_merge(ev: &mut Evaluator<'_, '_>, a: Value, b: &Value, span: Span) -> R<Value> {
     match (a, b) {
         (Value::Object(mut ao), Value::Object(bo)) => {
-            let copied = if Arc::strong_count(&ao) > 1 { ao.len() } else { 0 };
-            ev.spend(bo.len() as u64, (copied + bo.len()) as u64 * FIELD_BYTES, span)?;
+            let copied = if Arc::strong_count(&ao) > 1 {
+                ao.len()
+            } else {
+                0
+            };
+            ev.spend(
+                bo.len() as u64,
+                (copied + bo.len()) as u64 * FIELD_BYTES,
+                span,
+            )?;
             let target = Arc::make_mut(&mut ao);
             for (k, bv) in bo.iter() {
                 let merged = match target.get(k) {
@@ -959,7 +980,9 @@ fn sort_by(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value>
 fn unique(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let items = list_arg(ev, site.arg(0), "unique", &a[0])?;
     let keep = first_of_each(ev, items, site.call)?;
-    Ok(Value::list(keep.into_iter().map(|i| items[i].clone()).collect()))
+    Ok(Value::list(
+        keep.into_iter().map(|i| items[i].clone()).collect(),
+    ))
 }
 
 fn unique_by(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
@@ -969,7 +992,9 @@ fn unique_by(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Valu
         keys.push(ev.call(&a[1], vec![v.clone()], site)?);
     }
     let keep = first_of_each(ev, &keys, site.call)?;
-    Ok(Value::list(keep.into_iter().map(|i| items[i].clone()).collect()))
+    Ok(Value::list(
+        keep.into_iter().map(|i| items[i].clone()).collect(),
+    ))
 }
 
 /// The positions of the first of each group of equal values, in order. Values are grouped by
@@ -1081,7 +1106,11 @@ fn slice(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     };
     // Negative positions count from the end; positions past either end stop there.
     let at = |i: i64| -> usize {
-        let i = if i < 0 { len.saturating_add(i).max(0) } else { i.min(len) };
+        let i = if i < 0 {
+            len.saturating_add(i).max(0)
+        } else {
+            i.min(len)
+        };
         usize::try_from(i).unwrap_or(0)
     };
     let (from, to) = (at(start), at(end));

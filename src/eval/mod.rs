@@ -481,8 +481,7 @@ impl<'m, 's> Evaluator<'m, 's> {
     pub(crate) fn spend_at(&mut self, file: FileId, steps: u64, bytes: u64, span: Span) -> R<()> {
         self.spent.steps = self.spent.steps.saturating_add(steps);
         self.spent.memory = self.spent.memory.saturating_add(bytes);
-        if self.spent.steps > self.limits.max_steps || self.spent.memory > self.limits.max_memory
-        {
+        if self.spent.steps > self.limits.max_steps || self.spent.memory > self.limits.max_memory {
             return Err(self.exhausted(file, span));
         }
         Ok(())
@@ -2375,21 +2374,22 @@ impl<'m, 's> Evaluator<'m, 's> {
         span: Span,
         env: &Env,
     ) -> R<Bindings> {
-        let over = match iter {
-            Value::List(items) => Over::List(items.clone()),
-            Value::Object(o) => Over::Object(o.clone()),
-            other => return Err(self
-                .error(
-                    codes::NOT_ITERABLE,
-                    format!("cannot iterate over {}", other.describe()),
-                    span,
-                )
-                .map_help(if other.is_null() {
-                    "the value is null; iterate over `x ?? []` to treat a missing list as empty"
-                } else {
-                    "`for` iterates over lists and objects"
-                })),
-        };
+        let over =
+            match iter {
+                Value::List(items) => Over::List(items.clone()),
+                Value::Object(o) => Over::Object(o.clone()),
+                other => return Err(self
+                    .error(
+                        codes::NOT_ITERABLE,
+                        format!("cannot iterate over {}", other.describe()),
+                        span,
+                    )
+                    .map_help(if other.is_null() {
+                        "the value is null; iterate over `x ?? []` to treat a missing list as empty"
+                    } else {
+                        "`for` iterates over lists and objects"
+                    })),
+            };
         Ok(Bindings {
             over,
             next: 0,
@@ -2627,7 +2627,10 @@ impl Iterator for Bindings {
             }
             Over::Object(o) => {
                 let (k, v) = o.entry(i)?;
-                (Value::Str(k.clone()), self.second.as_ref().map(|_| v.clone()))
+                (
+                    Value::Str(k.clone()),
+                    self.second.as_ref().map(|_| v.clone()),
+                )
             }
         };
         let scope = self.env.bind(self.first.clone(), first);

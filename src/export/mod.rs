@@ -54,11 +54,12 @@ impl ExportError {
         match self {
             ExportError::Invalid(m) => Diagnostic::error(codes::NOT_EXPORTABLE, m.clone())
                 .with_help("export only data: functions stay inside the program"),
-            ExportError::TooLarge(_) => Diagnostic::error(codes::OUTPUT_TOO_LARGE, self.to_string())
-                .with_help(
+            ExportError::TooLarge(_) => {
+                Diagnostic::error(codes::OUTPUT_TOO_LARGE, self.to_string()).with_help(
                     "a value used more than once is written out each time; if the output really \
                      is this large, raise the budget with `--max-memory` (or `Engine::limits`)",
-                ),
+                )
+            }
         }
     }
 }

@@ -615,7 +615,8 @@ impl Linker<'_> {
             // Text from any loader, or from the host, passes here: nothing larger is parsed.
             if self.sources.text(f).len() > crate::source::MAX_SOURCE {
                 let name = self.sources.name(f).to_string();
-                self.diagnostics.push(crate::source::source_too_large(&name));
+                self.diagnostics
+                    .push(crate::source::source_too_large(&name));
                 continue;
             }
             let text = self.sources.text(f).to_string();

@@ -343,9 +343,7 @@ impl Sizer {
             // character (an estimate; the writers keep to the limit exactly).
             Value::Str(s) => one(s.len() + 2),
             Value::Func(_) => one(0),
-            Value::List(l) => self.shared(l, |me| {
-                me.children(l.iter().map(|item| (0, item)))
-            }),
+            Value::List(l) => self.shared(l, |me| me.children(l.iter().map(|item| (0, item)))),
             Value::Object(o) => self.shared(o, |me| {
                 me.children(o.iter().map(|(k, item)| (k.len() + 4, item)))
             }),
