@@ -335,3 +335,111 @@ fn normal_programs_are_far_from_the_limits() {
         );
     }
 }
+
+fn cli(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"));
+    cmd.args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("CAIRN_MAX_STEPS")
+        .env_remove("CAIRN_MAX_MEMORY");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().expect("run cairn");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+fn program(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cairn-exhaustion-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+#[test]
+fn the_cli_sets_the_budget_by_flag_or_environment() {
+    let f = program("loop.cairn", "count: len([for i in range(100000): i])\n");
+    let f = f.to_str().unwrap_or_default();
+    let (code, out, _) = cli(&["eval", f], &[]);
+    assert_eq!((code, out.as_str()), (Some(0), "count: 100000\n"));
+    for command in ["export", "eval", "graph", "lint"] {
+        let (code, _, err) = cli(&[command, f, "--max-steps", "10_000"], &[]);
+        assert_eq!(code, Some(1), "{command}: {err}");
+        assert!(
+            err.contains("E0150") && err.contains("10,000 steps"),
+            "{command}: {err}"
+        );
+    }
+    let (code, _, err) = cli(&["export", f], &[("CAIRN_MAX_STEPS", "10000")]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("E0150"), "{err}");
+    // The flag wins over the environment.
+    let (code, _, err) = cli(
+        &["export", f, "--max-steps", "1000000"],
+        &[("CAIRN_MAX_STEPS", "10000")],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    // Memory, with a unit.
+    let (code, _, err) = cli(&["export", f, "--max-memory", "1MiB"], &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("E0151") && err.contains("1 MiB"), "{err}");
+    let (code, _, err) = cli(&["export", f], &[("CAIRN_MAX_MEMORY", "512K")]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("E0151") && err.contains("512 KiB"), "{err}");
+    // Malformed values are usage errors.
+    let (code, _, err) = cli(&["export", f, "--max-memory", "12XB"], &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("--max-memory"), "{err}");
+    let (code, _, err) = cli(&["export", f], &[("CAIRN_MAX_MEMORY", "lots")]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("E0400") && err.contains("CAIRN_MAX_MEMORY"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_cli_refuses_an_output_past_the_limit() {
+    // Small in memory, large written out; nothing is written to the file.
+    let f = program("wide.cairn", &format!("{}items: a15\n", doubled("a", 15)));
+    let f = f.to_str().unwrap_or_default();
+    let target =
+        std::env::temp_dir().join(format!("cairn-exhaustion-out-{}.yaml", std::process::id()));
+    let target = target.to_str().unwrap_or_default();
+    let (code, _, err) = cli(&["export", f, "-o", target, "--max-memory", "64KiB"], &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("E0152"), "{err}");
+    assert!(!std::path::Path::new(target).exists());
+    let (code, _, err) = cli(&["export", f, "-o", target], &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(std::path::Path::new(target).exists());
+    let _ = std::fs::remove_file(target);
+    // The same value as an expression of `cairn eval -e`.
+    let (code, _, err) = cli(
+        &["eval", f, "-e", "[a15, a15]", "--max-memory", "64KiB"],
+        &[],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("E0152"), "{err}");
+    // At the default limits, a value doubled 40 times ends at once.
+    let big = program("huge.cairn", &format!("{}items: a40\n", doubled("a", 40)));
+    let start = Instant::now();
+    let (code, _, err) = cli(&["export", big.to_str().unwrap_or_default()], &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("E0152"), "{err}");
+    assert!(start.elapsed() < REASONABLE);
+}
+
+#[test]
+fn the_cli_refuses_an_endless_source() {
+    let start = Instant::now();
+    let (code, _, err) = cli(&["--diagnostics", "json", "export", "/dev/zero"], &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("\"E0153\""), "{err}");
+    assert!(start.elapsed() < REASONABLE);
+}

@@ -3021,3 +3021,85 @@ impl MapHelp for Box<Diagnostic> {
         self
     }
 }
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    fn run(src: &str, limits: Limits) -> Evaluation {
+        let parsed = crate::syntax::parse(FileId::default(), src);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let program = Program::single(parsed.module);
+        evaluate_streaming(&program, &IndexMap::new(), &[], None, limits)
+    }
+
+    fn codes(e: &Evaluation) -> Vec<&'static str> {
+        e.diagnostics.iter().map(|d| d.code.id).collect()
+    }
+
+    #[test]
+    fn steps_run_out_once_and_stop_the_run() {
+        let limits = Limits {
+            max_steps: 1000,
+            ..Limits::default()
+        };
+        let src = "a: len([for i in range(100): i])\n\
+                   b: len([for i in range(10000): i])\n\
+                   c: len([for i in range(10000): i])\n";
+        let e = run(src, limits);
+        assert_eq!(codes(&e), ["E0150"]);
+        // What came before the budget ran out was evaluated.
+        assert_eq!(e.document.get("a"), Some(&Value::Int(100)));
+        assert_eq!(e.document.get("c"), None);
+        // Just enough.
+        let e = run("a: len([for i in range(100): i])\n", limits);
+        assert!(e.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn memory_counts_what_is_built_kept_or_not() {
+        let limits = Limits {
+            max_memory: 100_000,
+            ..Limits::default()
+        };
+        // 5,000 elements of 16 bytes: 80,000 bytes, kept.
+        assert!(run("xs: range(5000)\n", limits).diagnostics.is_empty());
+        // Built again and again, kept or not.
+        let e = run("n: len([for i in range(10): len(range(5000))])\n", limits);
+        assert_eq!(codes(&e), ["E0151"]);
+        // Refused before it is built: the message names the budget.
+        let e = run("xs: range(10000)\n", limits);
+        assert_eq!(codes(&e), ["E0151"]);
+        assert!(
+            e.diagnostics[0].message.contains("97.7 KiB"),
+            "{}",
+            e.diagnostics[0].message
+        );
+    }
+
+    #[test]
+    fn the_output_is_counted_once_for_the_whole_run() {
+        let limits = Limits {
+            max_memory: 5000,
+            ..Limits::default()
+        };
+        // One list in memory (3,200 bytes), written out four times (about 1,400 bytes each):
+        // each field fits, not all of them together. One diagnostic, at the field that passes.
+        let src = "let r = range(200)\na: r\nb: r\nc: r\nd: r\n";
+        let e = run(src, limits);
+        assert_eq!(codes(&e), ["E0152"]);
+        let at = e.diagnostics[0].primary().map(|l| l.span.start as usize);
+        assert_eq!(at, src.find("d: r"));
+    }
+
+    #[test]
+    fn numbers_for_messages() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(200_000_000), "200,000,000");
+        assert_eq!(bytes_text(256 * 1024 * 1024), "256 MiB");
+        assert_eq!(bytes_text(3 << 29), "1.5 GiB");
+        assert_eq!(bytes_text(1000), "1000 bytes");
+        assert_eq!(Limits::default().max_output(), 256 * 1024 * 1024);
+    }
+}

@@ -198,8 +198,12 @@ impl Ty {
         self.truncate(&mut left, 0)
     }
 
-    /// Whether the type has at most `left` nodes (counting them off) below `depth`.
+    /// Whether the type has at most `left` nodes other than `Any` (counting them off), none
+    /// of them `MAX_TYPE_DEPTH` levels below `depth`.
     fn fits(&self, left: &mut usize, depth: usize) -> bool {
+        if self.is_any() {
+            return true;
+        }
         if *left == 0 || depth >= MAX_TYPE_DEPTH {
             return false;
         }
@@ -451,5 +455,46 @@ pub fn short(v: &Value) -> String {
         Value::Object(_) => "an object".to_string(),
         Value::Func(_) => "a function".to_string(),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    use super::*;
+
+    #[test]
+    fn bounded_types_keep_small_types_and_cut_large_ones() {
+        let small = Ty::List(Box::new(Ty::Int));
+        assert_eq!(small.clone().bounded().to_string(), "[Int]");
+        // Deep: cut at MAX_TYPE_DEPTH levels.
+        let mut deep = Ty::Int;
+        for _ in 0..1000 {
+            deep = Ty::List(Box::new(deep));
+        }
+        let cut = deep.bounded().to_string();
+        assert_eq!(cut.matches('[').count(), MAX_TYPE_DEPTH);
+        assert!(cut.contains("Any"), "{cut}");
+        // Wide and shared: a record of records, doubled; every field is kept.
+        let mut wide = Ty::Record(Arc::new(vec![(Name::from("x"), Ty::Int)]));
+        for _ in 0..40 {
+            wide = Ty::Record(Arc::new(vec![
+                (Name::from("l"), wide.clone()),
+                (Name::from("r"), wide),
+            ]));
+        }
+        let cut = wide.bounded();
+        let mut left = MAX_TYPE_NODES;
+        assert!(cut.fits(&mut left, 0));
+        match &cut {
+            Ty::Record(fields) => assert_eq!(fields.len(), 2),
+            other => panic!("{other}"),
+        }
+        // A union that would lose a member becomes `Any` as a whole.
+        let mut big = Ty::Int;
+        for _ in 0..600 {
+            big = Ty::Record(Arc::new(vec![(Name::from("f"), big)]));
+        }
+        let union = Ty::Union(vec![Ty::Null, big]);
+        assert!(union.bounded().is_any());
     }
 }

@@ -338,10 +338,19 @@ impl Sizer {
         };
         match v {
             Value::Null | Value::Bool(_) => one(5),
-            Value::Int(_) | Value::Float(_) => one(20),
+            Value::Int(i) => one(i
+                .unsigned_abs()
+                .checked_ilog10()
+                .map_or(1, |d| d as usize + 1)
+                + 1),
+            Value::Float(_) => one(24),
             // Quotes, and escapes of a few characters: a string is not measured character by
-            // character (an estimate; the writers keep to the limit exactly).
-            Value::Str(s) => one(s.len() + 2),
+            // character (an estimate; the writers keep to the limit exactly). Its lines are
+            // counted: a text of many lines is indented line by line as a block scalar.
+            Value::Str(s) => Written {
+                bytes: s.len() as u64 + 2,
+                lines: 1 + s.bytes().filter(|&b| b == b'\n').count() as u64,
+            },
             Value::Func(_) => one(0),
             Value::List(l) => self.shared(l, |me| me.children(l.iter().map(|item| (0, item)))),
             Value::Object(o) => self.shared(o, |me| {
@@ -434,5 +443,82 @@ impl From<bool> for Value {
 impl From<Vec<Value>> for Value {
     fn from(items: Vec<Value>) -> Value {
         Value::list(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A list holding `[1, 2]` at the bottom and, `depth` times over, the level below twice:
+    /// `depth + 1` lists in memory, 2^(depth + 1) numbers as a tree.
+    fn doubled(depth: usize) -> Value {
+        let mut v = Value::list(vec![Value::Int(1), Value::Int(2)]);
+        for _ in 0..depth {
+            v = Value::list(vec![v.clone(), v]);
+        }
+        v
+    }
+
+    #[test]
+    fn equality_is_linear_in_what_is_in_memory() {
+        let (a, b) = (doubled(60), doubled(60));
+        let mut steps = 0u64;
+        assert_eq!(
+            equal_with(&a, &b, &mut || {
+                steps += 1;
+                true
+            }),
+            Some(true)
+        );
+        assert!(steps < 1000, "{steps} steps");
+        assert!(a == b);
+        assert!(a != doubled(59));
+        // A budget stops it: `None`, not an answer.
+        let mut left = 10;
+        let long = Value::list((0..100).map(Value::Int).collect());
+        let other = Value::list((0..100).map(Value::Int).collect());
+        assert_eq!(
+            equal_with(&long, &other, &mut || {
+                left -= 1;
+                left > 0
+            }),
+            None
+        );
+        // `1 == 1.0`, objects whatever their order.
+        let mut x = Object::new();
+        x.insert(Arc::from("a"), Value::Int(1));
+        x.insert(Arc::from("b"), Value::Float(2.0));
+        let mut y = Object::new();
+        y.insert(Arc::from("b"), Value::Int(2));
+        y.insert(Arc::from("a"), Value::Float(1.0));
+        assert!(Value::object(x) == Value::object(y));
+    }
+
+    #[test]
+    fn output_size_counts_shared_parts_at_every_use() {
+        // 2^61 numbers: counted without walking them, and stopped past the limit.
+        assert!(output_size(&doubled(60), 1 << 20) > 1 << 20);
+        // Small values: about what they take written out.
+        let small = Value::list(vec![Value::str("web"), Value::Int(80)]);
+        let size = output_size(&small, u64::MAX);
+        assert!((10..100).contains(&size), "{size}");
+        // Nesting costs indentation on every line.
+        let mut deep = Value::Int(1);
+        for _ in 0..1000 {
+            deep = Value::list(vec![deep]);
+        }
+        assert!(output_size(&deep, u64::MAX) > 1_000_000);
+        // Lines of text are indented too.
+        let text = Value::list(vec![Value::list(vec![Value::str(&"x\n".repeat(1000))])]);
+        assert!(output_size(&text, u64::MAX) > 6000);
+    }
+
+    #[test]
+    fn same_allocation_is_identity_not_equality() {
+        let a = Value::str("x");
+        assert!(a.same_allocation(&a.clone()));
+        assert!(!a.same_allocation(&Value::str("x")));
+        assert!(!Value::Int(1).same_allocation(&Value::Int(1)));
     }
 }
