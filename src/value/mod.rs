@@ -287,7 +287,7 @@ impl Equality<'_> {
     /// once is met as often as its parent, which is remembered if shared).
     fn key<T>(&self, x: &Arc<T>, y: &Arc<T>) -> Option<(usize, usize)> {
         (Arc::strong_count(x) > 1 || Arc::strong_count(y) > 1)
-            .then(|| (Arc::as_ptr(x) as usize, Arc::as_ptr(y) as usize))
+            .then_some((Arc::as_ptr(x) as usize, Arc::as_ptr(y) as usize))
     }
 
     fn known(&self, key: Option<(usize, usize)>) -> bool {
