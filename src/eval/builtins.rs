@@ -702,26 +702,41 @@ fn to_json(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value>
         }
         None => None,
     };
-    crate::export::json::to_string_limited(&a[0], indent, MAX_STRING)
-        .map(Value::from)
-        .map_err(|e| written_error(ev, span, e))
+    let max = written_max(ev);
+    match crate::export::json::to_string_limited(&a[0], indent, max) {
+        Ok(text) => Ok(Value::from(text)),
+        Err(e) => Err(written_error(ev, span, e, max)),
+    }
 }
 
 fn to_yaml(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
-    crate::export::yaml::to_string_limited(&a[0], MAX_STRING)
-        .map(Value::from)
-        .map_err(|e| written_error(ev, span, e))
+    let max = written_max(ev);
+    match crate::export::yaml::to_string_limited(&a[0], max) {
+        Ok(text) => Ok(Value::from(text)),
+        Err(e) => Err(written_error(ev, span, e, max)),
+    }
 }
 
-/// The diagnostic for a value `to_json` or `to_yaml` cannot write.
+/// How long the text `to_json` and `to_yaml` write may grow: a string's length, or what is
+/// left of the memory budget.
+fn written_max(ev: &Evaluator<'_, '_>) -> usize {
+    MAX_STRING.min(usize::try_from(ev.memory_left()).unwrap_or(usize::MAX))
+}
+
+/// The diagnostic for a value `to_json` or `to_yaml` cannot write (within `max` bytes).
 fn written_error(
-    ev: &Evaluator<'_, '_>,
+    ev: &mut Evaluator<'_, '_>,
     span: Span,
     e: crate::export::ExportError,
+    max: usize,
 ) -> Box<Diagnostic> {
     match e {
         crate::export::ExportError::Invalid(m) => bad(ev, span, codes::NOT_EXPORTABLE, m),
+        crate::export::ExportError::TooLarge(_) if max < MAX_STRING => ev
+            .room(max as u64 + 1, span)
+            .err()
+            .unwrap_or_else(|| ev.too_large(span)),
         crate::export::ExportError::TooLarge(_) => ev.too_large(span),
     }
 }

@@ -99,6 +99,7 @@ pub(crate) struct Spent {
 pub(crate) const ELEMENT_BYTES: u64 = 16;
 pub(crate) const FIELD_BYTES: u64 = 48;
 pub(crate) const STRING_BYTES: u64 = 16;
+pub(crate) const RESOURCE_BYTES: u64 = 256;
 
 /// When less stack than this is left, evaluation continues on a new segment of
 /// [`STACK_SEGMENT`] bytes allocated on the heap.
@@ -960,6 +961,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                 ItemKind::Field(f) => {
                     let path = self.key_path(&f.path, &env)?;
                     let value = self.eval(&f.value, &env)?;
+                    self.spend(1, FIELD_BYTES * (path.len() as u64 + 1), item.span)?;
                     self.output(index).fields.push((path, value, item.span));
                 }
                 ItemKind::Spread(e) => match self.eval(e, &env)? {
@@ -1001,6 +1003,8 @@ impl<'m, 's> Evaluator<'m, 's> {
                     let evaluated = self.resource_parts(r, &env);
                     let own = self.frames.pop().unwrap_or_default();
                     let (key, body, options, explicit) = evaluated?;
+                    // What an instance takes besides its body: names, references, options.
+                    self.spend(1, RESOURCE_BYTES, r.name.span)?;
                     let mut deps = own;
                     for d in outer.into_iter().chain(explicit) {
                         if !deps.iter().any(|x| x.id == d.id && x.key == d.key) {
@@ -2555,9 +2559,28 @@ impl<'m, 's> Evaluator<'m, 's> {
     }
 
     /// Appends the string form of `v` (as interpolation shows it) to `out`.
-    pub(crate) fn append_string(&self, out: &mut String, v: &Value, span: Span) -> R<()> {
+    ///
+    /// The string is checked before it grows: past the length of a string (E0126), or past
+    /// what is left of the memory budget (E0151), nothing more is appended.
+    pub(crate) fn append_string(&mut self, out: &mut String, v: &Value, span: Span) -> R<()> {
+        let left = usize::try_from(self.memory_left()).unwrap_or(usize::MAX);
+        let max = ops::MAX_STRING.min(left);
+        let refuse = |me: &mut Self| {
+            if max < ops::MAX_STRING {
+                me.room(max as u64 + 1, span)
+                    .err()
+                    .unwrap_or_else(|| me.too_large(span))
+            } else {
+                me.too_large(span)
+            }
+        };
         match v {
-            Value::Str(s) => out.push_str(s),
+            Value::Str(s) => {
+                if out.len() + s.len() > max {
+                    return Err(refuse(self));
+                }
+                out.push_str(s)
+            }
             Value::Int(i) => {
                 let mut buf = itoa_buf(*i);
                 out.push_str(buf.as_str());
@@ -2567,14 +2590,14 @@ impl<'m, 's> Evaluator<'m, 's> {
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Value::Null => out.push_str("null"),
             Value::List(_) | Value::Object(_) => {
-                // Written straight into `out`, and no further than a string may grow.
-                let max = ops::MAX_STRING;
-                crate::export::json::write(out, v, None, 0, max).map_err(|e| match e {
-                    crate::export::ExportError::Invalid(m) => {
-                        self.error(codes::NOT_EXPORTABLE, m, span)
+                // Written straight into `out`, and no further than it may grow.
+                match crate::export::json::write(out, v, None, 0, max) {
+                    Ok(()) => {}
+                    Err(crate::export::ExportError::Invalid(m)) => {
+                        return Err(self.error(codes::NOT_EXPORTABLE, m, span));
                     }
-                    crate::export::ExportError::TooLarge(_) => self.too_large(span),
-                })?;
+                    Err(crate::export::ExportError::TooLarge(_)) => return Err(refuse(self)),
+                }
             }
             Value::Func(_) => {
                 return Err(self
