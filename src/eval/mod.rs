@@ -2171,6 +2171,11 @@ impl<'m, 's> Evaluator<'m, 's> {
                         let name = def.name.as_ref().map_or("fn", |n| &*n.name);
                         p.call(name, plugin_args)
                             .map_err(|f| Box::new(f.diagnostic(p, name, caller_file, site.call)))
+                            .and_then(|v| {
+                                // What the plugin built is paid for like what a builtin builds.
+                                let bytes = crate::value::output_size(&v, u64::MAX);
+                                self.spend_at(caller_file, 1, bytes, site.call).map(|()| v)
+                            })
                     }
                     None => self.eval(&def.body, &scope),
                 };
