@@ -247,7 +247,7 @@ impl Engine {
     /// ```
     /// let mut engine = cairn::Engine::new();
     /// engine.limits(cairn::eval::Limits {
-    ///     max_steps: 1_000_000,
+    ///     max_steps: 10_000_000,
     ///     max_memory: 16 * 1024 * 1024,
     /// });
     /// let out = engine.evaluate_str("big.cairn", "xs: range(2000000)");
