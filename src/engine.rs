@@ -35,6 +35,8 @@ pub struct Engine {
     sources: SourceMap,
     /// Loads plugins (and caches their compiled code, when the host chose a cache).
     plugins: crate::plugin::Host,
+    /// What one evaluation may spend.
+    limits: eval::Limits,
 }
 
 impl Default for Engine {
@@ -124,6 +126,8 @@ pub struct Outcome {
     pub file: Option<FileId>,
     /// The plugins the program loaded (their policies run over the resources).
     pub plugins: Vec<std::sync::Arc<crate::plugin::Plugin>>,
+    /// The limits the evaluation ran under ([`Outcome::render`] keeps to `max_memory` too).
+    pub limits: eval::Limits,
 }
 
 impl Outcome {
@@ -137,12 +141,13 @@ impl Outcome {
         &self,
         selection: crate::export::Selection,
         format: crate::export::Format,
-    ) -> Result<String, String> {
+    ) -> Result<String, crate::export::ExportError> {
         let docs = self.documents(selection);
+        let max = self.limits.max_output();
         if selection == crate::export::Selection::Auto && self.declares_resources {
-            crate::export::render_stream(&docs, format)
+            crate::export::render_stream_limited(&docs, format, max)
         } else {
-            crate::export::render(&docs, format)
+            crate::export::render_limited(&docs, format, max)
         }
     }
 
@@ -156,7 +161,7 @@ impl Outcome {
         )
     }
 
-    fn failed(diagnostics: Vec<Diagnostic>, file: Option<FileId>) -> Outcome {
+    fn failed(diagnostics: Vec<Diagnostic>, file: Option<FileId>, limits: eval::Limits) -> Outcome {
         Outcome {
             document: Value::Null,
             resources: Vec::new(),
@@ -164,6 +169,7 @@ impl Outcome {
             diagnostics,
             file,
             plugins: Vec::new(),
+            limits,
         }
     }
 
@@ -231,7 +237,25 @@ impl Engine {
             env_params: Vec::new(),
             sources: SourceMap::new(),
             plugins: crate::plugin::Host::default(),
+            limits: eval::Limits::default(),
         }
+    }
+
+    /// Sets what one evaluation may spend (work and memory; see [`eval::Limits`]): a program
+    /// that passes a limit ends in a diagnostic (E0150, E0151, E0152) instead of running on.
+    ///
+    /// ```
+    /// let mut engine = cairn::Engine::new();
+    /// engine.limits(cairn::eval::Limits {
+    ///     max_steps: 10_000_000,
+    ///     max_memory: 16 * 1024 * 1024,
+    /// });
+    /// let out = engine.evaluate_str("big.cairn", "xs: range(2000000)");
+    /// assert_eq!(out.diagnostics[0].code.id, "E0151");
+    /// ```
+    pub fn limits(&mut self, limits: eval::Limits) -> &mut Engine {
+        self.limits = limits;
+        self
     }
 
     /// An engine that reads files as they are at the Git revision `rev` (a sha, `HEAD~2`, a
@@ -358,6 +382,9 @@ impl Engine {
     pub fn load(&mut self, path: &Path) -> Result<FileId, Box<Diagnostic>> {
         match self.loader.load(path) {
             Ok(text) => Ok(self.sources.add(path.display().to_string(), text)),
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Err(Box::new(
+                crate::source::source_too_large(&path.display().to_string()),
+            )),
             Err(e) => Err(Box::new(
                 Diagnostic::error(codes::IO, format!("cannot read {}: {e}", path.display()))
                     .with_help("check the path and its permissions"),
@@ -534,7 +561,7 @@ impl Engine {
         if problems.iter().any(Diagnostic::is_error) {
             let mut problems = problems;
             crate::diagnostics::sort(&mut problems);
-            return Outcome::failed(problems, Some(file));
+            return Outcome::failed(problems, Some(file), self.limits);
         }
         let checked = crate::check::check_program(&program);
         // Items with a type error are not evaluated (that would report the error again), nor is
@@ -554,7 +581,7 @@ impl Engine {
             })
             .collect();
         let params = self.params_for(&program);
-        let ev = eval::evaluate_streaming(&program, &params, &failed, sink);
+        let ev = eval::evaluate_streaming(&program, &params, &failed, sink, self.limits);
         let mut diagnostics = problems;
         diagnostics.extend(checked.diagnostics);
         diagnostics.extend(ev.diagnostics);
@@ -566,6 +593,7 @@ impl Engine {
             diagnostics,
             file: Some(file),
             plugins: program.plugins(),
+            limits: self.limits,
         }
     }
 
@@ -601,7 +629,7 @@ impl Engine {
         let expr_file = self.sources.add("<expression>", expr);
         let e = syntax::parse_expr(expr_file, expr)?;
         let params = self.params_for(&program);
-        eval::evaluate_expr(&program, &params, &e, expr_file)
+        eval::evaluate_expr(&program, &params, &e, expr_file, self.limits)
     }
 
     /// The parameters and schemas a program declares, with their types and docs; for

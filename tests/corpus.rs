@@ -169,6 +169,7 @@ fn types_corpus() {
 const TESTED_ELSEWHERE: &[(&str, &str)] = &[
     ("E0300", "embed::host_type_mismatch_is_a_diagnostic"),
     ("E0301", "cli::missing_file_is_a_diagnostic"),
+    ("E0153", "exhaustion::source_files_are_limited_to_16_mib"),
     ("E0400", "cli::malformed_param_is_a_diagnostic"),
     ("E0401", "cli::import_reports_bad_input"),
     (

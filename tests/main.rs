@@ -12,6 +12,8 @@
 //! - `types`: JSON Schema export, typed parameters, the types of the embedding API.
 //! - `plugin`: WebAssembly plugins: calls, policies, the sandbox's limits and faults, the cache.
 //! - `fuzz`: the fuzz targets (fuzz/src/targets.rs) over their seed corpora and mutations.
+//! - `exhaustion`: runaway programs end in a diagnostic, quickly and within memory (the
+//!   evaluation's budget, the output and source limits, linear builtins).
 
 mod cli;
 mod common;
@@ -19,6 +21,7 @@ mod corpus;
 mod docs;
 mod embed;
 mod examples;
+mod exhaustion;
 mod fuzz;
 mod history;
 mod import;

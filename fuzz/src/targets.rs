@@ -32,6 +32,18 @@ fn text(data: &[u8]) -> Option<&str> {
     std::str::from_utf8(&data[..data.len().min(MAX_INPUT)]).ok()
 }
 
+/// An engine over memory (no files, no environment) with a budget small enough that a runaway
+/// input ends in a diagnostic within milliseconds: the targets look for crashes, and the
+/// budget's own tests (tests/exhaustion.rs) check that it holds.
+fn engine() -> Engine {
+    let mut engine = Engine::with_loader(MemoryLoader::new());
+    engine.limits(cairn::eval::Limits {
+        max_steps: 2_000_000,
+        max_memory: 64 * 1024 * 1024,
+    });
+    engine
+}
+
 /// Every diagnostic has a code, a primary label inside the source on character boundaries,
 /// and a help line.
 fn check_diagnostic(src: &str, d: &Diagnostic, whose: &str) {
@@ -70,7 +82,7 @@ pub fn parse(data: &[u8]) {
 /// diagnostics are well formed and render; a program without errors exports.
 pub fn eval(data: &[u8]) {
     let Some(src) = text(data) else { return };
-    let mut engine = Engine::with_loader(MemoryLoader::new());
+    let mut engine = engine();
     let out = engine.evaluate_str("main.cairn", src);
     for d in &out.diagnostics {
         check_diagnostic(src, d, "eval");
@@ -105,7 +117,7 @@ pub fn fmt(data: &[u8]) {
         "fmt lost or changed a comment"
     );
     let evaluate = |text: &str| {
-        let mut engine = Engine::with_loader(MemoryLoader::new());
+        let mut engine = engine();
         let out = engine.evaluate_str("main.cairn", text);
         (!out.has_errors()).then_some(out.document)
     };
@@ -132,7 +144,7 @@ pub fn yaml(data: &[u8]) {
     let Ok(documents) = read_documents(&inputs) else {
         panic!("import succeeded but the documents cannot be read again");
     };
-    let mut engine = Engine::with_loader(MemoryLoader::new());
+    let mut engine = engine();
     let out = engine.evaluate_str("main.cairn", &imported.source);
     assert!(
         !out.has_errors(),

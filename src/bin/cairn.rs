@@ -144,6 +144,86 @@ struct ParamArgs {
     params_file: Option<PathBuf>,
 }
 
+/// The budget of every evaluation a command runs (see `Limits` in the library, and
+/// docs/cli.md).
+#[derive(Args)]
+struct LimitArgs {
+    /// Stop an evaluation after this many steps (about one per expression evaluated, element
+    /// built or pair of values compared) with error E0150. Also `CAIRN_MAX_STEPS`.
+    /// [default: 200000000]
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    max_steps: Option<u64>,
+    /// Stop an evaluation once the values it builds add up to more than this (E0151), and
+    /// refuse an output larger than this (E0152): bytes, or with a unit (`512MiB`, `2GiB`,
+    /// `64K`). Also `CAIRN_MAX_MEMORY`. [default: 256MiB]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<u64>,
+}
+
+/// The environment variable that sets `--max-steps`.
+const ENV_MAX_STEPS: &str = "CAIRN_MAX_STEPS";
+/// The environment variable that sets `--max-memory`.
+const ENV_MAX_MEMORY: &str = "CAIRN_MAX_MEMORY";
+
+impl LimitArgs {
+    /// The limits: the flags, else the environment, else the defaults.
+    fn resolve(&self) -> Result<cairn::eval::Limits, Failure> {
+        let mut limits = cairn::eval::Limits::default();
+        let from_env =
+            |name: &str, parse: fn(&str) -> Result<u64, String>| match std::env::var(name) {
+                Ok(text) => parse(&text).map(Some).map_err(|why| {
+                    user(vec![
+                        Diagnostic::error(
+                            codes::INVALID_ARGS,
+                            format!("invalid value {text:?} in {name}: {why}"),
+                        )
+                        .with_help(format!("set {name} to a number, or unset it")),
+                    ])
+                }),
+                Err(_) => Ok(None),
+            };
+        if let Some(n) = self.max_steps.or(from_env(ENV_MAX_STEPS, parse_count)?) {
+            limits.max_steps = n;
+        }
+        if let Some(n) = self.max_memory.or(from_env(ENV_MAX_MEMORY, parse_size)?) {
+            limits.max_memory = n;
+        }
+        Ok(limits)
+    }
+}
+
+/// A count: digits, with `_` between them if wanted (`200_000_000`).
+fn parse_count(text: &str) -> Result<u64, String> {
+    let digits: String = text.trim().chars().filter(|c| *c != '_').collect();
+    digits
+        .parse::<u64>()
+        .map_err(|_| format!("expected a whole number, found {text:?}"))
+}
+
+/// A size in bytes: a count, optionally followed by `K`, `M` or `G` (`KiB`, `MiB`, `GiB`; powers
+/// of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '_'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" => 10,
+        "m" | "mib" => 20,
+        "g" | "gib" => 30,
+        _ => {
+            return Err(format!(
+                "expected bytes, or a size such as `512MiB` or `2GiB`, found {text:?}"
+            ));
+        }
+    };
+    let n = parse_count(number)?;
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
 #[derive(Args)]
 struct DiffArgs {
     /// The older revision: a sha, a branch, a tag, `HEAD~3`.
@@ -155,6 +235,8 @@ struct DiffArgs {
     program: PathBuf,
     #[command(flatten)]
     params: ParamArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// `text`, `json` (for tools) or `markdown` (for a pull-request comment).
     #[arg(long, short = 'f', value_enum, default_value_t = PlanFormat::Text)]
     format: PlanFormat,
@@ -179,6 +261,8 @@ struct LogArgs {
     max_count: usize,
     #[command(flatten)]
     params: ParamArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// `text` or `json`.
     #[arg(long, short = 'f', value_enum, default_value_t = TextOrJson::Text)]
     format: TextOrJson,
@@ -283,6 +367,8 @@ struct LintArgs {
     /// Lint the programs at this Git revision instead of the working tree (not with `--fix`).
     #[arg(long, value_name = "REV", conflicts_with = "fix")]
     rev: Option<String>,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -419,6 +505,9 @@ struct Common {
     /// resolve in the same revision. Default: the files on disk.
     #[arg(long, value_name = "REV")]
     rev: Option<String>,
+
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(Args)]
@@ -710,14 +799,17 @@ fn report(diags: &[Diagnostic], sources: &SourceMap, format: DiagnosticsFormat, 
     }
 }
 
-/// Parameters from the command line, checked once, set on every engine a command makes.
+/// Parameters and limits from the command line, checked once, set on every engine a command
+/// makes.
 struct Params {
     pairs: Vec<(String, String)>,
     document: Option<(String, String)>,
+    limits: cairn::eval::Limits,
 }
 
 impl Params {
-    fn read(params: &[String], file: Option<&Path>) -> Result<Params, Failure> {
+    fn read(params: &[String], file: Option<&Path>, limits: &LimitArgs) -> Result<Params, Failure> {
+        let limits = limits.resolve()?;
         let mut bad = Vec::new();
         let mut pairs = Vec::new();
         for p in params {
@@ -751,13 +843,18 @@ impl Params {
             }
         }
         if bad.is_empty() {
-            Ok(Params { pairs, document })
+            Ok(Params {
+                pairs,
+                document,
+                limits,
+            })
         } else {
             Err(Failure::User(bad, SourceMap::new()))
         }
     }
 
     fn set(&self, engine: &mut Engine) {
+        engine.limits(self.limits);
         for (k, v) in &self.pairs {
             engine.param_text(k, v);
         }
@@ -809,7 +906,11 @@ fn git_failure(e: cairn::history::Error) -> Failure {
 }
 
 fn engine_for(common: &Common) -> Result<Engine, Failure> {
-    let params = Params::read(&common.params, common.params_file.as_deref())?;
+    let params = Params::read(
+        &common.params,
+        common.params_file.as_deref(),
+        &common.limits,
+    )?;
     let mut engine = Source::open(&common.file, common.rev.as_deref())?.engine()?;
     params.set(&mut engine);
     Ok(engine)
@@ -821,6 +922,7 @@ fn write_documents(
     format: Format,
     output: Option<&Path>,
     engine: &Engine,
+    max: usize,
 ) -> Result<(), Failure> {
     export::check(docs, format).map_err(|m| {
         Failure::User(
@@ -831,7 +933,7 @@ fn write_documents(
             engine.sources().clone(),
         )
     })?;
-    emit(|w| export::write_to(docs, format, w), output)
+    emit(|w| export::write_to(docs, format, w, max), output)
 }
 
 /// Loads a file and describes what it declares.
@@ -937,15 +1039,24 @@ fn run(cli: Cli, cli_color: bool) -> Result<(), Failure> {
                 if out.has_errors() {
                     return Err(Failure::User(out.diagnostics, engine.sources().clone()));
                 }
-                return write_documents(&[&out.document], format, args.output.as_deref(), &engine);
+                let max = out.limits.max_output();
+                return write_documents(
+                    &[&out.document],
+                    format,
+                    args.output.as_deref(),
+                    &engine,
+                    max,
+                );
             }
             // Resources are written as they are evaluated (the output is kept, not the value
             // tree), and only printed when the whole program evaluated without errors.
+            let max = args.common.limits.resolve()?.max_output();
             let mut stream = if to_dir {
                 export::StreamWriter::for_files(format)
             } else {
                 export::StreamWriter::new(format)
-            };
+            }
+            .limit(max);
             let mut unknown = Vec::new();
             let mut out = engine.evaluate_file_streaming(&args.common.file, &mut |r| {
                 if cairn::resources::is_applied(&r.type_path) {
@@ -980,14 +1091,17 @@ fn run(cli: Cli, cli_color: bool) -> Result<(), Failure> {
                     .with_help("give a file name to `-o` to write the module document");
                     return Err(Failure::User(vec![d], engine.sources().clone()));
                 }
-                return write_documents(&[&out.document], format, args.output.as_deref(), &engine);
+                return write_documents(
+                    &[&out.document],
+                    format,
+                    args.output.as_deref(),
+                    &engine,
+                    max,
+                );
             }
             if let Some(e) = stream.error.take() {
                 return Err(Failure::User(
-                    vec![
-                        Diagnostic::error(codes::NOT_EXPORTABLE, e)
-                            .with_help("export only data: functions stay inside the program"),
-                    ],
+                    vec![e.diagnostic()],
                     engine.sources().clone(),
                 ));
             }
@@ -1098,14 +1212,14 @@ fn run(cli: Cli, cli_color: bool) -> Result<(), Failure> {
                     out.document
                 }
             };
-            let text = export::render(&[&value], args.format.into()).map_err(|m| {
-                Failure::User(
-                    vec![
-                        Diagnostic::error(codes::NOT_EXPORTABLE, m)
-                            .with_help("call the function to get a value"),
-                    ],
-                    engine.sources().clone(),
-                )
+            let max = args.common.limits.resolve()?.max_output();
+            let text = export::render_limited(&[&value], args.format.into(), max).map_err(|e| {
+                let d = match e {
+                    export::ExportError::Invalid(m) => Diagnostic::error(codes::NOT_EXPORTABLE, m)
+                        .with_help("call the function to get a value"),
+                    too_large => too_large.diagnostic(),
+                };
+                Failure::User(vec![d], engine.sources().clone())
             })?;
             emit(|w| w.write_all(text.as_bytes()), None)
         }
@@ -1281,7 +1395,11 @@ fn make_plan(
         && *applied != target.id
         && !plan.is_empty()
     {
-        let params = Params::read(&common.params, common.params_file.as_deref())?;
+        let params = Params::read(
+            &common.params,
+            common.params_file.as_deref(),
+            &common.limits,
+        )?;
         let root = project_root(&common.file)?;
         let plugins = cairn::plugin::Host::default();
         let found = cairn::history::Cache::new(repo, &common.file, &root, |e| {
@@ -1412,7 +1530,7 @@ fn lint_command(args: LintArgs, color: bool) -> Result<(), Failure> {
         .map(PathBuf::as_path)
         .unwrap_or(Path::new("."));
     let source = Source::open(first, args.rev.as_deref())?;
-    let params = Params::read(&args.params, None)?;
+    let params = Params::read(&args.params, None, &args.limits)?;
     let new_engine = || -> Result<Engine, Failure> {
         let mut e = source.engine()?;
         params.set(&mut e);
@@ -1739,7 +1857,11 @@ fn apply_command(args: ApplyArgs) -> Result<(), Failure> {
 
 fn diff_command(args: DiffArgs) -> Result<(), Failure> {
     use cairn::history::{self, Cache, Snapshot};
-    let params = Params::read(&args.params.params, args.params.params_file.as_deref())?;
+    let params = Params::read(
+        &args.params.params,
+        args.params.params_file.as_deref(),
+        &args.limits,
+    )?;
     let repo = history::Repo::discover(&args.program).map_err(git_failure)?;
     let root = project_root(&args.program)?;
     let plugins = cairn::plugin::Host::default();
@@ -1806,7 +1928,11 @@ fn diff_command(args: DiffArgs) -> Result<(), Failure> {
 
 fn log_command(args: LogArgs) -> Result<(), Failure> {
     use cairn::history::{self, Cache};
-    let params = Params::read(&args.params.params, args.params.params_file.as_deref())?;
+    let params = Params::read(
+        &args.params.params,
+        args.params.params_file.as_deref(),
+        &args.limits,
+    )?;
     let repo = history::Repo::discover(&args.program).map_err(git_failure)?;
     let root = project_root(&args.program)?;
     let head = repo.resolve(&args.rev).map_err(git_failure)?;
@@ -2137,6 +2263,12 @@ fn emit(
             SourceMap::new(),
         )
     };
+    // A writer that stopped because the output passed its limit says so with its own code.
+    let refused = |e: &std::io::Error| {
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<export::ExportError>())
+            .map(|x| Failure::User(vec![x.diagnostic()], SourceMap::new()))
+    };
     match output {
         None => {
             let mut stdout =
@@ -2144,7 +2276,8 @@ fn emit(
             // A closed pipe (`cairn export ... | head`) is not an error worth reporting.
             match write(&mut stdout).and_then(|()| stdout.flush()) {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    Err(io_err(format!("cannot write the output: {e}")))
+                    Err(refused(&e)
+                        .unwrap_or_else(|| io_err(format!("cannot write the output: {e}"))))
                 }
                 _ => Ok(()),
             }
@@ -2165,7 +2298,8 @@ fn emit(
                 Ok(()) => Ok(()),
                 Err(e) => {
                     let _ = std::fs::remove_file(&tmp);
-                    Err(io_err(format!("cannot write {}: {e}", path.display())))
+                    Err(refused(&e)
+                        .unwrap_or_else(|| io_err(format!("cannot write {}: {e}", path.display()))))
                 }
             }
         }

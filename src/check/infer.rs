@@ -37,7 +37,7 @@ impl<'m> Checker<'m> {
                         Some(prev) => Ty::join(prev, t),
                     });
                 }
-                Ty::List(Box::new(elem.map_or(Ty::Any, |t| t.widen_literals())))
+                Ty::List(Box::new(elem.map_or(Ty::Any, |t| t.widen_literals()))).bounded()
             }
             ExprKind::Object { entries, plain } => {
                 let mut fields: Vec<(Name, Ty)> = Vec::new();
@@ -74,7 +74,7 @@ impl<'m> Checker<'m> {
                 if dynamic {
                     Ty::Map(Box::new(Ty::Any))
                 } else {
-                    Ty::Record(Arc::new(fields))
+                    Ty::Record(Arc::new(fields)).bounded()
                 }
             }
             ExprKind::Var(name) => self.lookup(name, e.span),
@@ -726,7 +726,7 @@ fn builtin_result(name: &str, args: &[Ty]) -> Ty {
         | "to_yaml" | "base64_encode" | "base64_decode" | "sha256" | "type_of" => Ty::String,
         "to_int" => Ty::Int,
         "to_float" => Ty::Float,
-        "sort" | "sort_by" | "unique" => {
+        "sort" | "sort_by" | "unique" | "unique_by" | "slice" => {
             args.first().map_or(Ty::Any, |t| t.clone().widen_literals())
         }
         "min" | "max" => {

@@ -505,6 +505,9 @@ impl<'m> Checker<'m> {
             },
             Global::Fn(f) => self.fn_def(f, true),
         };
+        // Kept and handed out for every use: bounded, so a chain of definitions each wrapping
+        // the one before does not make types (and their copies) grow with the chain.
+        let t = t.bounded();
         self.scope = saved_scope;
         self.file = saved_file;
         self.path = saved_path;

@@ -119,6 +119,14 @@ codes! {
         "The project file `cairn.toml` could not be read: it is not valid TOML, or it has an unknown key or a value of the wrong type.";
     MODULE_NOT_VALUE = "E0147", "a module is not a value",
         "An import alias names a module, not a value: use its members (`net.port`, `k8s.Deployment`), not the module itself.";
+    STEP_LIMIT = "E0150", "evaluation step limit reached",
+        "The evaluation took more steps than its budget allows (200,000,000 by default): a step is about one expression evaluated, one element or field built, one pair of values compared. A runaway recursion, a comprehension over a huge range or work that grows exponentially ends here instead of running for minutes. A program that really needs more can raise the budget: `--max-steps` (or `CAIRN_MAX_STEPS`) on the command line, `Engine::limits` when embedding.";
+    MEMORY_LIMIT = "E0151", "evaluation memory limit reached",
+        "The values the evaluation built add up to more than its budget allows (256 MiB by default): strings, lists and objects count by their size as they are built, whether or not they are kept. A value that doubles in a loop, a string rebuilt again and again, or a comprehension over millions of keys ends here instead of exhausting the machine's memory. A program that really needs more can raise the budget: `--max-memory` (or `CAIRN_MAX_MEMORY`) on the command line, `Engine::limits` when embedding.";
+    OUTPUT_TOO_LARGE = "E0152", "output too large",
+        "The program's output, written out as YAML or JSON, would pass the memory budget (256 MiB by default). A value used twice is written twice, so a structure shared and doubled 30 times is small in memory but a billion elements in the output. The budget is raised with `--max-memory` (or `Engine::limits`).";
+    SOURCE_TOO_LARGE = "E0153", "source file too large",
+        "A source file is larger than 16 MiB. Cairn programs are written by people; a file this large (or an endless one, such as a device) is refused before it is read further.";
     NOT_EXPORTABLE = "E0200", "value cannot be exported",
         "Functions cannot be written to YAML or JSON, and JSON has no NaN or infinity.";
     UNKNOWN_VALUE = "E0201", "value known only after apply",

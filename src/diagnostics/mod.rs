@@ -130,18 +130,44 @@ pub fn sort(diags: &mut Vec<Diagnostic>) {
     });
 }
 
-/// The closest candidate to `name` by edit distance, for "did you mean" help.
+/// Names longer than this (in characters) get no suggestion and are never suggested: the edit
+/// distance takes time and memory in the product of the lengths.
+pub const MAX_SUGGESTED_NAME: usize = 64;
+
+/// How many candidates at most are compared with the edit distance (an object of millions of
+/// keys must not make a typo expensive); candidates whose length alone rules them out do not
+/// count.
+pub const MAX_SUGGESTION_CANDIDATES: usize = 10_000;
+
+/// The closest candidate to `name` by edit distance, for "did you mean" help. Bounded: names
+/// longer than [`MAX_SUGGESTED_NAME`] are left out, and at most
+/// [`MAX_SUGGESTION_CANDIDATES`] distances are computed.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let len = name.chars().count();
+    if len > MAX_SUGGESTED_NAME {
+        return None;
+    }
+    let limit = (len / 3).max(1);
+    let lower = name.to_lowercase();
     let mut best: Option<(usize, &str)> = None;
+    let mut compared = 0;
     for c in candidates {
-        if c == name {
+        if c == name || c.len() > 4 * MAX_SUGGESTED_NAME {
             continue;
         }
-        let d = edit_distance(&name.to_lowercase(), &c.to_lowercase());
+        // The distance is at least the difference of the lengths.
+        let clen = c.chars().count();
+        if clen > MAX_SUGGESTED_NAME || clen.abs_diff(len) > limit {
+            continue;
+        }
+        compared += 1;
+        if compared > MAX_SUGGESTION_CANDIDATES {
+            break;
+        }
+        let d = edit_distance(&lower, &c.to_lowercase());
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }
@@ -187,5 +213,28 @@ mod tests {
         assert_eq!(did_you_mean("replica", names), Some("replicas"));
         assert_eq!(did_you_mean("imgae", names), Some("image"));
         assert_eq!(did_you_mean("zzz", names), None);
+    }
+
+    #[test]
+    fn suggestions_are_bounded() {
+        // Long names are neither suggested nor given suggestions: no quadratic work on them.
+        let long = "a".repeat(30_000);
+        let longer = format!("{long}b");
+        assert_eq!(did_you_mean(&long, [longer.as_str()]), None);
+        assert_eq!(did_you_mean("a", [long.as_str()]), None);
+        let at_limit = "x".repeat(MAX_SUGGESTED_NAME);
+        let typo = format!("{}y", "x".repeat(MAX_SUGGESTED_NAME - 1));
+        assert_eq!(
+            did_you_mean(&typo, [at_limit.as_str()]),
+            Some(at_limit.as_str())
+        );
+        // Many candidates: only so many distances are computed, so a closer name past them
+        // is not found; candidates ruled out by their length alone do not count.
+        let mut many = vec!["abcdzz"; MAX_SUGGESTION_CANDIDATES];
+        many.push("abcdeg");
+        assert_eq!(did_you_mean("abcdef", many.iter().copied()), Some("abcdzz"));
+        let mut few = vec!["a-much-longer-name"; MAX_SUGGESTION_CANDIDATES];
+        few.push("abcdeg");
+        assert_eq!(did_you_mean("abcdef", few.iter().copied()), Some("abcdeg"));
     }
 }

@@ -10,7 +10,8 @@ use base64::Engine as _;
 use rustc_hash::FxHashMap;
 use sha2::Digest;
 
-use super::{Evaluator, Func, FuncKind, R, Site};
+use super::ops::{MAX_LIST, MAX_STRING};
+use super::{ELEMENT_BYTES, Evaluator, FIELD_BYTES, Func, FuncKind, R, STRING_BYTES, Site};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::syntax::ast::Span;
 use crate::value::{Object, Value};
@@ -191,6 +192,14 @@ pub static BUILTINS: &[Builtin] = &[
         sha256
     ),
     builtin!(
+        "slice",
+        2,
+        3,
+        "slice(xs: List, start: Int, end: Int = len(xs)) -> List",
+        "The elements from position `start` up to but not including `end`; a negative position counts from the end (`slice(xs, -2)` is the last two), and positions past either end stop there.",
+        slice
+    ),
+    builtin!(
         "sort",
         1,
         1,
@@ -295,6 +304,14 @@ pub static BUILTINS: &[Builtin] = &[
         unique
     ),
     builtin!(
+        "unique_by",
+        2,
+        2,
+        "unique_by(xs: List, key: fn(x) -> Any) -> List",
+        "The elements without repeats of `key(x)`, keeping the first of each: `unique_by(services, fn(s) = s.port)`.",
+        unique_by
+    ),
+    builtin!(
         "upper",
         1,
         1,
@@ -390,7 +407,10 @@ fn int_arg(ev: &Evaluator<'_, '_>, span: Span, func: &str, v: &Value) -> R<i64> 
 fn len(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let n = match &a[0] {
-        Value::Str(s) => s.chars().count(),
+        Value::Str(s) => {
+            ev.spend(s.len() as u64 / 64, 0, span)?;
+            s.chars().count()
+        }
         Value::List(l) => l.len(),
         Value::Object(o) => o.len(),
         other => return Err(type_err(ev, span, "len", "a String, List or Object", other)),
@@ -400,6 +420,7 @@ fn len(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
 
 fn keys(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let o = obj_arg(ev, site.arg(0), "keys", &a[0])?;
+    ev.spend(o.len() as u64, 0, site.call)?;
     Ok(Value::list(
         o.keys().map(|k| Value::Str(k.clone())).collect(),
     ))
@@ -407,6 +428,7 @@ fn keys(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
 
 fn values(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let o = obj_arg(ev, site.arg(0), "values", &a[0])?;
+    ev.spend(o.len() as u64, 0, site.call)?;
     Ok(Value::list(o.values().cloned().collect()))
 }
 
@@ -450,6 +472,9 @@ fn range(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
             format!("`range` would build {count} elements; the limit is {MAX_RANGE}"),
         ));
     }
+    // Paid for before it is built.
+    ev.spend(count as u64, 0, span)?;
+    ev.room(count as u64 * ELEMENT_BYTES, span)?;
     let mut out = Vec::with_capacity(count as usize);
     let mut i = start;
     while (step > 0 && i < end) || (step < 0 && i > end) {
@@ -465,8 +490,18 @@ fn range(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
 fn contains(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     Ok(Value::Bool(match (&a[0], &a[1]) {
-        (Value::List(l), needle) => l.iter().any(|x| x == needle),
-        (Value::Str(s), Value::Str(n)) => s.contains(&**n),
+        (Value::List(l), needle) => {
+            for x in l.iter() {
+                if ev.equal(x, needle, span)? {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            false
+        }
+        (Value::Str(s), Value::Str(n)) => {
+            ev.spend(s.len() as u64 / 64, 0, span)?;
+            s.contains(&**n)
+        }
         (Value::Object(o), Value::Str(k)) => o.contains_key(k),
         (Value::Str(_) | Value::Object(_), other) => {
             return Err(type_err(ev, span, "contains", "a String needle", other));
@@ -484,15 +519,15 @@ fn contains(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value
 }
 
 fn upper(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
-    Ok(Value::from(
-        str_arg(ev, site.arg(0), "upper", &a[0])?.to_uppercase(),
-    ))
+    let s = str_arg(ev, site.arg(0), "upper", &a[0])?;
+    ev.spend(s.len() as u64 / 64, 0, site.call)?;
+    Ok(Value::from(s.to_uppercase()))
 }
 
 fn lower(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
-    Ok(Value::from(
-        str_arg(ev, site.arg(0), "lower", &a[0])?.to_lowercase(),
-    ))
+    let s = str_arg(ev, site.arg(0), "lower", &a[0])?;
+    ev.spend(s.len() as u64 / 64, 0, site.call)?;
+    Ok(Value::from(s.to_lowercase()))
 }
 
 fn trim(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
@@ -502,6 +537,21 @@ fn trim(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
 fn split(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let s = str_arg(ev, site.arg(0), "split", &a[0])?;
     let sep = str_arg(ev, site.arg(1), "split", &a[1])?;
+    // Counted before anything is built: a long string split into characters is a long list.
+    let n = if sep.is_empty() {
+        s.chars().count()
+    } else {
+        s.matches(sep).count() + 1
+    };
+    if n > MAX_LIST {
+        return Err(ev.too_large(site.call));
+    }
+    let n = n as u64;
+    ev.spend(n + s.len() as u64 / 64, 0, site.call)?;
+    ev.room(
+        n * (ELEMENT_BYTES + STRING_BYTES) + s.len() as u64,
+        site.call,
+    )?;
     let parts: Vec<Value> = if sep.is_empty() {
         s.chars().map(|c| Value::from(c.to_string())).collect()
     } else {
@@ -514,6 +564,7 @@ fn join(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let items = list_arg(ev, site.arg(0), "join", &a[0])?;
     let sep = str_arg(ev, site.arg(1), "join", &a[1])?;
+    ev.spend(items.len() as u64, 0, span)?;
     let mut out = String::new();
     for (i, v) in items.iter().enumerate() {
         if i > 0 {
@@ -540,6 +591,14 @@ fn replace(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value>
             "`replace` cannot replace the empty string".into(),
         ));
     }
+    // The size of the result is known before it is built: refuse it then, not after.
+    ev.spend(s.len() as u64 / 16, 0, span)?;
+    let count = s.matches(from).count();
+    let size = (s.len() - count * from.len()).saturating_add(count.saturating_mul(to.len()));
+    if size > MAX_STRING {
+        return Err(ev.too_large(span));
+    }
+    ev.room(size as u64 + STRING_BYTES, span)?;
     Ok(Value::from(s.replace(from, to)))
 }
 
@@ -596,6 +655,9 @@ fn format(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> 
                     ));
                 };
                 ev.append_string(&mut out, v, span)?;
+                if out.len() > MAX_STRING {
+                    return Err(ev.too_large(site.call));
+                }
                 next += 1;
             }
             '{' | '}' => {
@@ -640,28 +702,92 @@ fn to_json(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value>
         }
         None => None,
     };
-    crate::export::json::to_string(&a[0], indent)
-        .map(Value::from)
-        .map_err(|m| bad(ev, span, codes::NOT_EXPORTABLE, m))
+    let max = written_max(ev);
+    match crate::export::json::to_string_limited(&a[0], indent, max) {
+        Ok(text) => Ok(Value::from(text)),
+        Err(e) => Err(written_error(ev, span, e, max)),
+    }
 }
 
 fn to_yaml(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
-    crate::export::yaml::to_string(&a[0])
-        .map(Value::from)
-        .map_err(|m| bad(ev, span, codes::NOT_EXPORTABLE, m))
+    let max = written_max(ev);
+    match crate::export::yaml::to_string_limited(&a[0], max) {
+        Ok(text) => Ok(Value::from(text)),
+        Err(e) => Err(written_error(ev, span, e, max)),
+    }
+}
+
+/// How long the text `to_json` and `to_yaml` write may grow: a string's length, or what is
+/// left of the memory budget.
+fn written_max(ev: &Evaluator<'_, '_>) -> usize {
+    MAX_STRING.min(usize::try_from(ev.memory_left()).unwrap_or(usize::MAX))
+}
+
+/// The diagnostic for a value `to_json` or `to_yaml` cannot write (within `max` bytes).
+fn written_error(
+    ev: &mut Evaluator<'_, '_>,
+    span: Span,
+    e: crate::export::ExportError,
+    max: usize,
+) -> Box<Diagnostic> {
+    match e {
+        crate::export::ExportError::Invalid(m) => bad(ev, span, codes::NOT_EXPORTABLE, m),
+        crate::export::ExportError::TooLarge(_) if max < MAX_STRING => ev
+            .room(max as u64 + 1, span)
+            .err()
+            .unwrap_or_else(|| ev.too_large(span)),
+        crate::export::ExportError::TooLarge(_) => ev.too_large(span),
+    }
 }
 
 fn from_json(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let s = str_arg(ev, site.arg(0), "from_json", &a[0])?;
-    serde_json::from_str::<Value>(s)
-        .map_err(|e| bad(ev, site.arg(0), codes::DECODE, format!("invalid JSON: {e}")))
+    ev.spend(s.len() as u64 / 16, 0, site.call)?;
+    let mut d = serde_json::Deserializer::from_str(s);
+    let read = crate::value::deserialize_bounded(&mut d, ev.memory_left())
+        .and_then(|v| d.end().map(|()| v));
+    match read {
+        Ok(v) => decoded(ev, v, site),
+        Err(e) => Err(bad(
+            ev,
+            site.arg(0),
+            codes::DECODE,
+            format!("invalid JSON: {e}"),
+        )),
+    }
+}
+
+/// A value `from_json` or `from_yaml` read (`None`: larger than the memory budget allows),
+/// paid for.
+fn decoded(ev: &mut Evaluator<'_, '_>, v: Option<(Value, u64)>, site: &Site<'_>) -> R<Value> {
+    match v {
+        Some((v, size)) => {
+            ev.spend(size / 16, size, site.call)?;
+            Ok(v)
+        }
+        None => {
+            let over = ev.memory_left().saturating_add(1);
+            ev.spend(0, over, site.call)?;
+            Err(ev.too_large(site.call))
+        }
+    }
 }
 
 fn from_yaml(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let s = str_arg(ev, site.arg(0), "from_yaml", &a[0])?;
-    serde_yaml_ng::from_str::<Value>(s)
-        .map_err(|e| bad(ev, site.arg(0), codes::DECODE, format!("invalid YAML: {e}")))
+    ev.spend(s.len() as u64 / 16, 0, site.call)?;
+    // Counted as it is read: aliases can make a small text a huge value.
+    let d = serde_yaml_ng::Deserializer::from_str(s);
+    match crate::value::deserialize_bounded(d, ev.memory_left()) {
+        Ok(v) => decoded(ev, v, site),
+        Err(e) => Err(bad(
+            ev,
+            site.arg(0),
+            codes::DECODE,
+            format!("invalid YAML: {e}"),
+        )),
+    }
 }
 
 fn merge(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
@@ -673,7 +799,7 @@ fn merge(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
             Value::Object(_) => {
                 out = Some(match out {
                     None => v.clone(),
-                    Some(acc) => deep_merge(acc, v),
+                    Some(acc) => deep_merge(ev, acc, v, span)?,
                 });
             }
             other => return Err(type_err(ev, span, "merge", "Objects", other)),
@@ -682,29 +808,44 @@ fn merge(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     Ok(out.unwrap_or_else(Value::empty_object))
 }
 
-/// `b` merged into `a`: objects merge key by key, anything else in `b` wins.
-pub(crate) fn deep_merge(a: Value, b: &Value) -> Value {
+/// `b` merged into `a`: objects merge key by key, anything else in `b` wins. Every field
+/// merged is a step, every object copied is paid for: merging a value doubled over and over
+/// into itself builds a tree as large as the value written out.
+pub(crate) fn deep_merge(ev: &mut Evaluator<'_, '_>, a: Value, b: &Value, span: Span) -> R<Value> {
     match (a, b) {
         (Value::Object(mut ao), Value::Object(bo)) => {
+            let copied = if Arc::strong_count(&ao) > 1 {
+                ao.len()
+            } else {
+                0
+            };
+            ev.spend(
+                bo.len() as u64,
+                (copied + bo.len()) as u64 * FIELD_BYTES,
+                span,
+            )?;
             let target = Arc::make_mut(&mut ao);
             for (k, bv) in bo.iter() {
                 let merged = match target.get(k) {
                     Some(av @ Value::Object(_)) if matches!(bv, Value::Object(_)) => {
-                        deep_merge(av.clone(), bv)
+                        let av = av.clone();
+                        stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || {
+                            deep_merge(ev, av, bv, span)
+                        })?
                     }
                     _ => bv.clone(),
                 };
                 target.insert(k.clone(), merged);
             }
-            Value::Object(ao)
+            Ok(Value::Object(ao))
         }
-        (_, b) => b.clone(),
+        (_, b) => Ok(b.clone()),
     }
 }
 
 /// The arguments of min/max: one list, or the arguments themselves.
 fn extremum(
-    ev: &Evaluator<'_, '_>,
+    ev: &mut Evaluator<'_, '_>,
     a: &[Value],
     span: Span,
     func: &str,
@@ -731,6 +872,7 @@ fn extremum(
             format!("`{func}` of an empty list"),
         ));
     };
+    ev.spend(items.len() as u64, 0, span)?;
     let mut best = first;
     for v in &items[1..] {
         match v.compare(best) {
@@ -766,6 +908,7 @@ fn max(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
 fn sum(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let items = list_arg(ev, site.arg(0), "sum", &a[0])?;
+    ev.spend(items.len() as u64, 0, span)?;
     let mut acc = Value::Int(0);
     for v in items {
         acc = match (&acc, v) {
@@ -798,12 +941,14 @@ fn sum(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
 }
 
 fn sorted_by_keys(
-    ev: &Evaluator<'_, '_>,
+    ev: &mut Evaluator<'_, '_>,
     span: Span,
     func: &str,
     items: &[Value],
     keys: &[Value],
 ) -> R<Value> {
+    let n = items.len() as u64;
+    ev.spend(n * u64::from(n.max(1).ilog2() + 1), 0, span)?;
     let mut idx: Vec<usize> = (0..items.len()).collect();
     let mut failed: Option<(String, String)> = None;
     idx.sort_by(|&i, &j| match keys[i].compare(&keys[j]) {
@@ -849,18 +994,165 @@ fn sort_by(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value>
 
 fn unique(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let items = list_arg(ev, site.arg(0), "unique", &a[0])?;
-    let mut out: Vec<Value> = Vec::new();
-    for v in items {
-        if !out.contains(v) {
-            out.push(v.clone());
+    let keep = first_of_each(ev, items, site.call)?;
+    Ok(Value::list(
+        keep.into_iter().map(|i| items[i].clone()).collect(),
+    ))
+}
+
+fn unique_by(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let items = list_arg(ev, site.arg(0), "unique_by", &a[0])?.to_vec();
+    let mut keys = Vec::with_capacity(items.len());
+    for v in &items {
+        keys.push(ev.call(&a[1], vec![v.clone()], site)?);
+    }
+    let keep = first_of_each(ev, &keys, site.call)?;
+    Ok(Value::list(
+        keep.into_iter().map(|i| items[i].clone()).collect(),
+    ))
+}
+
+/// The positions of the first of each group of equal values, in order. Values are grouped by
+/// a hash consistent with `==` and compared only within a group, so this is linear rather
+/// than quadratic in the number of values.
+fn first_of_each(ev: &mut Evaluator<'_, '_>, values: &[Value], span: Span) -> R<Vec<usize>> {
+    let mut hasher = ValueHasher::default();
+    let mut groups: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
+    let mut keep = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        let h = hasher.hash(ev, v, span)?;
+        let group = groups.entry(h).or_default();
+        let mut repeat = false;
+        for &j in group.iter() {
+            if ev.equal(&values[j], v, span)? {
+                repeat = true;
+                break;
+            }
+        }
+        if !repeat {
+            group.push(i);
+            keep.push(i);
         }
     }
+    Ok(keep)
+}
+
+/// Hashes values consistently with `==`: `1` and `1.0` alike, objects whatever the order of
+/// their fields. Shared lists and objects are hashed once (remembered by address while the
+/// values are borrowed and alive).
+#[derive(Default)]
+struct ValueHasher {
+    shared: FxHashMap<usize, u64>,
+}
+
+impl ValueHasher {
+    fn hash(&mut self, ev: &mut Evaluator<'_, '_>, v: &Value, span: Span) -> R<u64> {
+        use std::hash::{Hash, Hasher};
+        ev.spend(1, 0, span)?;
+        let mut h = rustc_hash::FxHasher::default();
+        match v {
+            Value::Null => 0u8.hash(&mut h),
+            Value::Bool(b) => (1u8, b).hash(&mut h),
+            Value::Int(i) => (2u8, i).hash(&mut h),
+            Value::Float(x) => {
+                // An integral float hashes as the Int it equals.
+                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+                if x.trunc() == *x && *x >= -LIMIT && *x < LIMIT {
+                    (2u8, *x as i64).hash(&mut h);
+                } else {
+                    (3u8, x.to_bits()).hash(&mut h);
+                }
+            }
+            Value::Str(s) => (4u8, &**s).hash(&mut h),
+            Value::List(l) => {
+                let addr = Arc::as_ptr(l) as usize;
+                if let Some(&known) = self.shared.get(&addr) {
+                    return Ok(known);
+                }
+                (5u8, l.len()).hash(&mut h);
+                for item in l.iter() {
+                    let child = stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || {
+                        self.hash(ev, item, span)
+                    })?;
+                    child.hash(&mut h);
+                }
+                let out = h.finish();
+                if Arc::strong_count(l) > 1 {
+                    self.shared.insert(addr, out);
+                }
+                return Ok(out);
+            }
+            Value::Object(o) => {
+                let addr = Arc::as_ptr(o) as usize;
+                if let Some(&known) = self.shared.get(&addr) {
+                    return Ok(known);
+                }
+                // Equal objects may list their fields in another order: combine the fields'
+                // hashes with an order-free sum.
+                let mut sum = 0u64;
+                for (k, item) in o.iter() {
+                    let child = stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || {
+                        self.hash(ev, item, span)
+                    })?;
+                    let mut f = rustc_hash::FxHasher::default();
+                    (&**k, child).hash(&mut f);
+                    sum = sum.wrapping_add(f.finish());
+                }
+                (6u8, o.len(), sum).hash(&mut h);
+                let out = h.finish();
+                if Arc::strong_count(o) > 1 {
+                    self.shared.insert(addr, out);
+                }
+                return Ok(out);
+            }
+            Value::Func(f) => (7u8, Arc::as_ptr(f) as usize).hash(&mut h),
+        }
+        Ok(h.finish())
+    }
+}
+
+fn slice(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
+    let items = list_arg(ev, site.arg(0), "slice", &a[0])?;
+    let len = items.len() as i64;
+    let start = int_arg(ev, site.arg(1), "slice", &a[1])?;
+    let end = match a.get(2) {
+        Some(v) => int_arg(ev, site.arg(2), "slice", v)?,
+        None => len,
+    };
+    // Negative positions count from the end; positions past either end stop there.
+    let at = |i: i64| -> usize {
+        let i = if i < 0 {
+            len.saturating_add(i).max(0)
+        } else {
+            i.min(len)
+        };
+        usize::try_from(i).unwrap_or(0)
+    };
+    let (from, to) = (at(start), at(end));
+    let out: Vec<Value> = if from < to {
+        items[from..to].to_vec()
+    } else {
+        Vec::new()
+    };
+    ev.spend(out.len() as u64, 0, site.call)?;
     Ok(Value::list(out))
 }
 
 fn flatten(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let items = list_arg(ev, site.arg(0), "flatten", &a[0])?;
-    let mut out = Vec::new();
+    let n: usize = items
+        .iter()
+        .map(|v| match v {
+            Value::List(inner) => inner.len(),
+            _ => 1,
+        })
+        .sum();
+    if n > MAX_LIST {
+        return Err(ev.too_large(site.call));
+    }
+    ev.spend(n as u64, 0, site.call)?;
+    ev.room(n as u64 * ELEMENT_BYTES, site.call)?;
+    let mut out = Vec::with_capacity(n);
     for v in items {
         match v {
             Value::List(inner) => out.extend(inner.iter().cloned()),
@@ -876,6 +1168,8 @@ fn flatten(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value>
 fn zip(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let x = list_arg(ev, site.arg(0), "zip", &a[0])?;
     let y = list_arg(ev, site.arg(1), "zip", &a[1])?;
+    let n = x.len().min(y.len()) as u64;
+    ev.spend(n, n * 3 * ELEMENT_BYTES, site.call)?;
     Ok(Value::list(
         x.iter()
             .zip(y.iter())
@@ -886,6 +1180,12 @@ fn zip(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
 
 fn base64_encode(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let s = str_arg(ev, site.arg(0), "base64_encode", &a[0])?;
+    // Four characters for every three bytes: refused before it is built when too long.
+    let size = s.len().div_ceil(3).saturating_mul(4);
+    if size > MAX_STRING {
+        return Err(ev.too_large(site.call));
+    }
+    ev.spend(s.len() as u64 / 64, 0, site.call)?;
     Ok(Value::from(
         base64::engine::general_purpose::STANDARD.encode(s.as_bytes()),
     ))
@@ -894,6 +1194,7 @@ fn base64_encode(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<
 fn base64_decode(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let span = site.call;
     let s = str_arg(ev, site.arg(0), "base64_decode", &a[0])?;
+    ev.spend(s.len() as u64 / 64, 0, span)?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(s.trim())
         .map_err(|e| {
@@ -923,6 +1224,7 @@ fn base64_decode(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<
 
 fn sha256(ev: &mut Evaluator<'_, '_>, a: &[Value], site: &Site<'_>) -> R<Value> {
     let s = str_arg(ev, site.arg(0), "sha256", &a[0])?;
+    ev.spend(s.len() as u64 / 64, 0, site.call)?;
     let digest = sha2::Sha256::digest(s.as_bytes());
     let mut hex = String::with_capacity(64);
     for b in digest {

@@ -201,6 +201,11 @@ impl<'m, 's> Evaluator<'m, 's> {
     }
 
     fn conform_inner(&mut self, v: Value, ty: &Ty, declared: (FileId, Span)) -> Conformed {
+        // One step of the budget per value conformed (a shared value is conformed wherever it
+        // is used, so this is what bounds conforming a value doubled over and over).
+        if let Err(d) = self.spend_at(declared.0, 1, 0, declared.1) {
+            return Err(Err(d));
+        }
         let fail = |problem: Mismatch| {
             Err(Ok(Failure {
                 problem: Problem::Mismatch(problem),

@@ -40,6 +40,67 @@ pub const MAX_NESTING: usize = 10_000;
 
 pub(crate) type R<T> = Result<T, Box<Diagnostic>>;
 
+/// What one evaluation may spend before it stops with a diagnostic: work and memory, as a
+/// WebAssembly plugin has fuel. A runaway program (an exponential recursion, a value doubled in
+/// a loop, a comprehension over millions of keys) then ends in an error within about a second
+/// of reaching its budget instead of running for minutes or exhausting memory.
+///
+/// ```
+/// let mut engine = cairn::Engine::new();
+/// engine.limits(cairn::eval::Limits { max_steps: 10_000, ..Default::default() });
+/// let out = engine.evaluate_str("loop.cairn", "n: len([for i in range(100000): i])");
+/// assert_eq!(out.diagnostics[0].code.id, "E0150");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Steps of evaluation: about one per expression evaluated, element or field built, pair
+    /// of values compared, or element a builtin works through (E0150 past it).
+    pub max_steps: u64,
+    /// Bytes of values built, counted as they are built whether or not they are kept (E0151
+    /// past it); also the largest output, as written (E0152).
+    pub max_memory: u64,
+}
+
+/// The default work budget of an evaluation.
+pub const DEFAULT_MAX_STEPS: u64 = 200_000_000;
+/// The default memory budget of an evaluation, in bytes.
+pub const DEFAULT_MAX_MEMORY: u64 = 256 * 1024 * 1024;
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_steps: DEFAULT_MAX_STEPS,
+            max_memory: DEFAULT_MAX_MEMORY,
+        }
+    }
+}
+
+impl Limits {
+    /// The largest output, in bytes (the memory budget, as a `usize`).
+    pub fn max_output(&self) -> usize {
+        usize::try_from(self.max_memory).unwrap_or(usize::MAX)
+    }
+}
+
+/// What an evaluation has spent of its [`Limits`].
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Spent {
+    pub steps: u64,
+    pub memory: u64,
+    /// The output accepted so far, estimated as written.
+    pub output: u64,
+    /// The budget ran out: the diagnostic was reported, everything after it stops.
+    pub exhausted: bool,
+}
+
+/// How many bytes a value of each kind counts for against the memory budget (what it takes in
+/// memory, roughly: a list element is a `Value`; an object field a key and a value, plus its
+/// index).
+pub(crate) const ELEMENT_BYTES: u64 = 16;
+pub(crate) const FIELD_BYTES: u64 = 48;
+pub(crate) const STRING_BYTES: u64 = 16;
+pub(crate) const RESOURCE_BYTES: u64 = 256;
+
 /// When less stack than this is left, evaluation continues on a new segment of
 /// [`STACK_SEGMENT`] bytes allocated on the heap.
 const STACK_RED_ZONE: usize = 1024 * 1024;
@@ -271,6 +332,12 @@ pub(crate) struct Evaluator<'m, 's> {
     /// the output through one, or as a field's value; when this stays false, the output is
     /// not searched for them.
     stored_function: bool,
+    /// The budget of this evaluation, and what it spent.
+    limits: Limits,
+    spent: Spent,
+    /// The diagnostic of a budget that ran out (reported once, even if the error it travelled
+    /// in was dropped on the way).
+    budget_diagnostic: Option<Box<Diagnostic>>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -278,7 +345,7 @@ pub(crate) struct Evaluator<'m, 's> {
 /// [`crate::Engine`] for programs of several modules).
 pub fn evaluate(module: &Module, params: &IndexMap<String, ParamValue>) -> Evaluation {
     let program = Program::single(module.clone());
-    evaluate_streaming(&program, params, &[], None)
+    evaluate_streaming(&program, params, &[], None, Limits::default())
 }
 
 /// Evaluates a module, skipping the top-level items at `failed` (whose errors were reported
@@ -289,14 +356,17 @@ pub fn evaluate(module: &Module, params: &IndexMap<String, ParamValue>) -> Evalu
 /// kept: exporting a large program then holds its output rather than its whole value tree. The
 /// returned evaluation then has no resources; its diagnostics say whether what the sink received
 /// can be used.
+///
+/// Evaluation stops with a diagnostic when it passes its `limits`.
 pub fn evaluate_streaming<'m, 's>(
     program: &'m Program,
     params: &'m IndexMap<String, ParamValue>,
     failed: &[usize],
     sink: Option<&'s mut dyn FnMut(&ResourceInstance)>,
+    limits: Limits,
 ) -> Evaluation {
     let module = &program.module;
-    let mut ev = Evaluator::new(program, params);
+    let mut ev = Evaluator::new(program, params, limits);
     if sink.is_some() {
         ev.referenced = referenced_names(module);
     }
@@ -328,8 +398,9 @@ pub fn evaluate_expr(
     params: &IndexMap<String, ParamValue>,
     expr: &Expr,
     file: FileId,
+    limits: Limits,
 ) -> Result<Value, Vec<Diagnostic>> {
-    let mut ev = Evaluator::new(program, params);
+    let mut ev = Evaluator::new(program, params, limits);
     ev.keep_items = true;
     let evaluation = ev.run();
     if evaluation.diagnostics.iter().any(Diagnostic::is_error) {
@@ -344,11 +415,19 @@ pub fn evaluate_expr(
         }
     }
     ev.file = file;
-    ev.eval(expr, &env).map_err(|d| vec![*d])
+    let value = ev.eval(expr, &env).map_err(|d| vec![*d])?;
+    // The value is written out next (not the module document): it must fit the output budget.
+    ev.spent.output = 0;
+    ev.check_output(&value, expr.span).map_err(|d| vec![*d])?;
+    Ok(value)
 }
 
 impl<'m, 's> Evaluator<'m, 's> {
-    fn new(program: &'m Program, params: &'m IndexMap<String, ParamValue>) -> Evaluator<'m, 's> {
+    fn new(
+        program: &'m Program,
+        params: &'m IndexMap<String, ParamValue>,
+        limits: Limits,
+    ) -> Evaluator<'m, 's> {
         let module = &program.module;
         let mut ev = Evaluator {
             program,
@@ -377,6 +456,9 @@ impl<'m, 's> Evaluator<'m, 's> {
             global_deps: FxHashMap::default(),
             suppress_dep: false,
             keep_items: false,
+            limits,
+            spent: Spent::default(),
+            budget_diagnostic: None,
             diagnostics: Vec::new(),
         };
         ev.collect_globals();
@@ -386,6 +468,109 @@ impl<'m, 's> Evaluator<'m, 's> {
 
     fn error(&self, code: codes::Code, message: impl Into<String>, span: Span) -> Box<Diagnostic> {
         Box::new(Diagnostic::error(code, message).at(self.file, span, ""))
+    }
+
+    /// Spends `steps` of the work budget and `bytes` of the memory budget; the error, at
+    /// `span`, when either runs out.
+    #[inline]
+    pub(crate) fn spend(&mut self, steps: u64, bytes: u64, span: Span) -> R<()> {
+        self.spend_at(self.file, steps, bytes, span)
+    }
+
+    /// [`Evaluator::spend`], with `span` in `file`.
+    #[inline]
+    pub(crate) fn spend_at(&mut self, file: FileId, steps: u64, bytes: u64, span: Span) -> R<()> {
+        self.spent.steps = self.spent.steps.saturating_add(steps);
+        self.spent.memory = self.spent.memory.saturating_add(bytes);
+        if self.spent.steps > self.limits.max_steps || self.spent.memory > self.limits.max_memory {
+            return Err(self.exhausted(file, span));
+        }
+        Ok(())
+    }
+
+    /// Checks, before building a value of `bytes`, that the memory budget has room for it.
+    pub(crate) fn room(&mut self, bytes: u64, span: Span) -> R<()> {
+        if self.spent.memory.saturating_add(bytes) > self.limits.max_memory {
+            self.spent.memory = self.spent.memory.saturating_add(bytes);
+            return Err(self.exhausted(self.file, span));
+        }
+        Ok(())
+    }
+
+    /// How many bytes of the memory budget are left.
+    pub(crate) fn memory_left(&self) -> u64 {
+        self.limits.max_memory.saturating_sub(self.spent.memory)
+    }
+
+    /// The diagnostic for a budget that ran out at `span` of `file`: the first time, the real
+    /// one (also kept, so it is reported even if the error carrying it is dropped); then an
+    /// error already reported.
+    pub(crate) fn exhausted(&mut self, file: FileId, span: Span) -> Box<Diagnostic> {
+        if self.spent.exhausted {
+            return already_reported();
+        }
+        self.spent.exhausted = true;
+        let d = if self.spent.steps > self.limits.max_steps {
+            Diagnostic::error(
+                codes::STEP_LIMIT,
+                format!(
+                    "evaluation took more than {} steps",
+                    thousands(self.limits.max_steps)
+                ),
+            )
+            .at(file, span, "the step budget ran out here")
+            .with_help(
+                "is a recursion or a loop running away, or work growing exponentially? if the \
+                 program really needs more, raise the budget with `--max-steps` (or `Engine::limits`)",
+            )
+        } else {
+            Diagnostic::error(
+                codes::MEMORY_LIMIT,
+                format!(
+                    "evaluation built more than {} of values",
+                    bytes_text(self.limits.max_memory)
+                ),
+            )
+            .at(file, span, "the memory budget ran out here")
+            .with_help(
+                "is a value growing without end, or rebuilt again and again? if the program \
+                 really needs more, raise the budget with `--max-memory` (or `Engine::limits`)",
+            )
+        };
+        let d = Box::new(d);
+        self.budget_diagnostic = Some(d.clone());
+        d
+    }
+
+    /// Counts `value`, about to join the output at `span`, against the output budget: what it
+    /// takes written out (a value used twice is written twice), not what it takes in memory.
+    pub(crate) fn check_output(&mut self, value: &Value, span: Span) -> R<()> {
+        let limit = self.limits.max_memory;
+        if self.spent.output > limit {
+            // Reported already, for an earlier part of the output.
+            return Err(already_reported());
+        }
+        let left = limit.saturating_sub(self.spent.output);
+        let size = crate::value::output_size(value, left);
+        self.spent.output = self.spent.output.saturating_add(size);
+        if self.spent.output <= limit {
+            return Ok(());
+        }
+        Err(Box::new(
+            Diagnostic::error(
+                codes::OUTPUT_TOO_LARGE,
+                format!(
+                    "the output would be larger than {}",
+                    bytes_text(self.limits.max_memory)
+                ),
+            )
+            .at(self.file, span, "this value is too large to write out")
+            .with_help(
+                "a value used more than once is written out each time: is a shared value \
+                 doubled over and over? if the output really is this large, raise the budget \
+                 with `--max-memory` (or `Engine::limits`)",
+            ),
+        ))
     }
 
     /// The unit of the code being evaluated.
@@ -542,6 +727,10 @@ impl<'m, 's> Evaluator<'m, 's> {
         let module = self.module;
         // Force every top-level definition so its errors are reported even when unused.
         for (index, item) in module.items.iter().enumerate() {
+            // Once the budget has run out, nothing more is evaluated: the run has failed.
+            if self.spent.exhausted {
+                break;
+            }
             let name = match &item.kind {
                 ItemKind::Let(d) => Some(&d.name),
                 ItemKind::Param(p) => Some(&p.name),
@@ -609,11 +798,18 @@ impl<'m, 's> Evaluator<'m, 's> {
                 fields: shared.fields.clone(),
                 resources: shared.resources.clone(),
             });
+            let file = module.items.get(index).map_or(module.file, |i| i.file);
             for (path, value, span) in out.fields {
+                self.file = file;
+                if let Err(d) = self.check_output(&value, span) {
+                    if !is_already_reported(&d) {
+                        problems.push(*d);
+                    }
+                    continue;
+                }
                 if (self.stored_function || matches!(value, Value::Func(_)))
                     && let Some(at) = find_function(&value)
                 {
-                    let file = module.items.get(index).map_or(module.file, |i| i.file);
                     problems.push(not_exportable(file, &path, &at, span));
                     continue;
                 }
@@ -634,6 +830,11 @@ impl<'m, 's> Evaluator<'m, 's> {
             }
         }
         self.diagnostics.extend(problems);
+        if let Some(d) = self.budget_diagnostic.take()
+            && !self.diagnostics.iter().any(|x| x.code == d.code)
+        {
+            self.diagnostics.push(*d);
+        }
         let mut diagnostics = std::mem::take(&mut self.diagnostics);
         crate::diagnostics::sort(&mut diagnostics);
         Evaluation {
@@ -647,6 +848,15 @@ impl<'m, 's> Evaluator<'m, 's> {
     /// Checks a resource before it joins the output: no functions in it, no second resource
     /// with its identity. Reports and returns false otherwise.
     fn accept(&mut self, r: &ResourceInstance) -> bool {
+        let saved = std::mem::replace(&mut self.file, r.file);
+        let fits = self.check_output(&r.body, r.span);
+        self.file = saved;
+        if let Err(d) = fits {
+            if !is_already_reported(&d) {
+                self.diagnostics.push(*d);
+            }
+            return false;
+        }
         if self.stored_function
             && let Some(at) = find_function(&r.body)
         {
@@ -751,10 +961,13 @@ impl<'m, 's> Evaluator<'m, 's> {
                 ItemKind::Field(f) => {
                     let path = self.key_path(&f.path, &env)?;
                     let value = self.eval(&f.value, &env)?;
+                    self.spend(1, FIELD_BYTES * (path.len() as u64 + 1), item.span)?;
                     self.output(index).fields.push((path, value, item.span));
                 }
                 ItemKind::Spread(e) => match self.eval(e, &env)? {
                     Value::Object(o) => {
+                        let n = o.len() as u64;
+                        self.spend(n, n * FIELD_BYTES, e.span)?;
                         for (k, v) in o.iter() {
                             self.output(index)
                                 .fields
@@ -790,6 +1003,8 @@ impl<'m, 's> Evaluator<'m, 's> {
                     let evaluated = self.resource_parts(r, &env);
                     let own = self.frames.pop().unwrap_or_default();
                     let (key, body, options, explicit) = evaluated?;
+                    // What an instance takes besides its body: names, references, options.
+                    self.spend(1, RESOURCE_BYTES, r.name.span)?;
                     let mut deps = own;
                     for d in outer.into_iter().chain(explicit) {
                         if !deps.iter().any(|x| x.id == d.id && x.key == d.key) {
@@ -1335,6 +1550,11 @@ impl<'m, 's> Evaluator<'m, 's> {
     // Expressions
 
     pub(crate) fn eval(&mut self, e: &Expr, env: &Env) -> R<Value> {
+        // One step of the budget per expression evaluated.
+        self.spent.steps += 1;
+        if self.spent.steps > self.limits.max_steps {
+            return Err(self.exhausted(self.file, e.span));
+        }
         // Checking the stack costs a little; doing it every 16 levels of nesting is enough,
         // since 16 levels fit easily in the red zone.
         self.nesting += 1;
@@ -1365,10 +1585,12 @@ impl<'m, 's> Evaluator<'m, 's> {
                             self.append_string(&mut s, &v, x.span)?;
                         }
                     }
+                    // Checked part by part: many large parts must not add up first.
+                    if s.len() > ops::MAX_STRING {
+                        return Err(self.too_large(e.span));
+                    }
                 }
-                if s.len() > ops::MAX_STRING {
-                    return Err(self.too_large(e.span));
-                }
+                self.spend(0, s.len() as u64 + STRING_BYTES, e.span)?;
                 Ok(Value::from(s))
             }
             ExprKind::List(elements) => {
@@ -1395,6 +1617,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                             fields.push((k.clone(), v));
                         }
                     }
+                    self.spend(0, fields.len() as u64 * FIELD_BYTES, e.span)?;
                     return Ok(Value::object(Object::from_distinct(fields)));
                 }
                 let mut obj = Object::with_capacity(entries.len());
@@ -1557,6 +1780,10 @@ impl<'m, 's> Evaluator<'m, 's> {
     /// `lenient`: on the left of `??`, where a missing field or a null along the chain ends it
     /// with null too (the default then applies).
     fn chain(&mut self, e: &Expr, env: &Env, lenient: bool) -> R<Option<Value>> {
+        self.spent.steps += 1;
+        if self.spent.steps > self.limits.max_steps {
+            return Err(self.exhausted(self.file, e.span));
+        }
         self.nesting += 1;
         let r = if self.nesting % 16 == 1 {
             stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
@@ -1840,15 +2067,24 @@ impl<'m, 's> Evaluator<'m, 's> {
                     }
                     d
                 })?;
-                // One place for the size limits of everything builtins build.
-                let too_large = match &result {
-                    Value::Str(s) => s.len() > ops::MAX_STRING,
-                    Value::List(l) => l.len() > ops::MAX_LIST,
-                    _ => false,
+                // One place for the size limits of everything builtins build, and for what
+                // it costs (builtins that could build something large check before they do).
+                let (too_large, bytes) = match &result {
+                    Value::Str(s) => (s.len() > ops::MAX_STRING, s.len() as u64 + STRING_BYTES),
+                    Value::List(l) => (l.len() > ops::MAX_LIST, l.len() as u64 * ELEMENT_BYTES),
+                    Value::Object(o) => (false, o.len() as u64 * FIELD_BYTES),
+                    _ => (false, 0),
                 };
                 if too_large {
                     return Err(self.too_large(site.call));
                 }
+                // An argument handed back (`to_string` of a string) was paid for already.
+                let bytes = if args.iter().any(|a| a.same_allocation(&result)) {
+                    0
+                } else {
+                    bytes
+                };
+                self.spend(1, bytes, site.call)?;
                 Ok(result)
             }
             FuncKind::Closure { def, env } => {
@@ -1935,6 +2171,11 @@ impl<'m, 's> Evaluator<'m, 's> {
                         let name = def.name.as_ref().map_or("fn", |n| &*n.name);
                         p.call(name, plugin_args)
                             .map_err(|f| Box::new(f.diagnostic(p, name, caller_file, site.call)))
+                            .and_then(|v| {
+                                // What the plugin built is paid for like what a builtin builds.
+                                let bytes = crate::value::output_size(&v, u64::MAX);
+                                self.spend_at(caller_file, 1, bytes, site.call).map(|()| v)
+                            })
                     }
                     None => self.eval(&def.body, &scope),
                 };
@@ -2021,6 +2262,27 @@ impl<'m, 's> Evaluator<'m, 's> {
             _ => {
                 let l = self.eval(lhs, env)?;
                 let r = self.eval(rhs, env)?;
+                match (op, &l, &r) {
+                    (BinaryOp::Eq | BinaryOp::Ne, _, _) => {
+                        let same = self.equal(&l, &r, span)?;
+                        return Ok(Value::Bool(same == (op == BinaryOp::Eq)));
+                    }
+                    // What `+` builds is paid for before it is built (sizes past the limits of
+                    // one value are refused by `ops::binary`).
+                    (BinaryOp::Add, Value::Str(a), Value::Str(b))
+                        if a.len() + b.len() <= ops::MAX_STRING =>
+                    {
+                        let n = (a.len() + b.len()) as u64;
+                        self.spend(n / 64, n + STRING_BYTES, span)?;
+                    }
+                    (BinaryOp::Add, Value::List(a), Value::List(b))
+                        if a.len() + b.len() <= ops::MAX_LIST =>
+                    {
+                        let n = (a.len() + b.len()) as u64;
+                        self.spend(n, n * ELEMENT_BYTES, span)?;
+                    }
+                    _ => {}
+                }
                 ops::binary(op, &l, &r).map_err(|err| {
                     let (code, help) = match err {
                         ops::OpError::Overflow if matches!(l, Value::Float(_)) || matches!(r, Value::Float(_)) => (
@@ -2074,6 +2336,18 @@ impl<'m, 's> Evaluator<'m, 's> {
         }
     }
 
+    /// Structural equality (`==`), one step of the budget per pair of values compared.
+    pub(crate) fn equal(&mut self, a: &Value, b: &Value, span: Span) -> R<bool> {
+        let left = self.limits.max_steps.saturating_sub(self.spent.steps);
+        let mut used = 0u64;
+        let same = crate::value::equal_with(a, b, &mut || {
+            used += 1;
+            used <= left
+        });
+        self.spend(used, 0, span)?;
+        Ok(same.unwrap_or(false))
+    }
+
     fn not_bool(&self, op: BinaryOp, v: &Value, span: Span) -> Box<Diagnostic> {
         self.error(
             codes::TYPE_MISMATCH,
@@ -2100,48 +2374,38 @@ impl<'m, 's> Evaluator<'m, 's> {
         }
     }
 
-    /// The scopes a `for` runs its body in: one per element (or entry), with the pattern bound.
+    /// The scopes a `for` runs its body in: one per element (or entry), with the pattern bound,
+    /// made one at a time.
     fn bindings(
         &mut self,
         pattern: &ForPattern,
         iter: &Value,
         span: Span,
         env: &Env,
-    ) -> R<Vec<Env>> {
-        let first = pattern.first.name.clone();
-        let second = pattern.second.as_ref().map(|s| s.name.clone());
-        match iter {
-            Value::List(items) => Ok(items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match &second {
-                    None => env.bind(first.clone(), v.clone()),
-                    Some(s) => env
-                        .bind(first.clone(), Value::Int(i as i64))
-                        .bind(s.clone(), v.clone()),
-                })
-                .collect()),
-            Value::Object(o) => Ok(o
-                .iter()
-                .map(|(k, v)| match &second {
-                    None => env.bind(first.clone(), Value::Str(k.clone())),
-                    Some(s) => env
-                        .bind(first.clone(), Value::Str(k.clone()))
-                        .bind(s.clone(), v.clone()),
-                })
-                .collect()),
-            other => Err(self
-                .error(
-                    codes::NOT_ITERABLE,
-                    format!("cannot iterate over {}", other.describe()),
-                    span,
-                )
-                .map_help(if other.is_null() {
-                    "the value is null; iterate over `x ?? []` to treat a missing list as empty"
-                } else {
-                    "`for` iterates over lists and objects"
-                })),
-        }
+    ) -> R<Bindings> {
+        let over =
+            match iter {
+                Value::List(items) => Over::List(items.clone()),
+                Value::Object(o) => Over::Object(o.clone()),
+                other => return Err(self
+                    .error(
+                        codes::NOT_ITERABLE,
+                        format!("cannot iterate over {}", other.describe()),
+                        span,
+                    )
+                    .map_help(if other.is_null() {
+                        "the value is null; iterate over `x ?? []` to treat a missing list as empty"
+                    } else {
+                        "`for` iterates over lists and objects"
+                    })),
+            };
+        Ok(Bindings {
+            over,
+            next: 0,
+            first: pattern.first.name.clone(),
+            second: pattern.second.as_ref().map(|s| s.name.clone()),
+            env: env.clone(),
+        })
     }
 
     fn element(&mut self, el: &Element, env: &Env, out: &mut Vec<Value>) -> R<()> {
@@ -2152,6 +2416,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                 if out.len() >= ops::MAX_LIST {
                     return Err(self.too_large(el.span));
                 }
+                self.spend(0, ELEMENT_BYTES, el.span)?;
                 out.push(v);
             }
             ElementKind::Spread(e) => match self.eval(e, env)? {
@@ -2159,6 +2424,8 @@ impl<'m, 's> Evaluator<'m, 's> {
                     if out.len() + items.len() > ops::MAX_LIST {
                         return Err(self.too_large(el.span));
                     }
+                    let n = items.len() as u64;
+                    self.spend(n, n * ELEMENT_BYTES, el.span)?;
                     out.extend(items.iter().cloned())
                 }
                 Value::Null => {}
@@ -2204,6 +2471,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                 EntryKind::Field(f) => {
                     let value = self.eval(&f.value, &env)?;
                     self.note_stored(&value);
+                    self.spend(0, FIELD_BYTES, entry.span)?;
                     if let [key] = f.path.as_slice()
                         && let KeyKind::Static(k) = &key.kind
                     {
@@ -2217,6 +2485,8 @@ impl<'m, 's> Evaluator<'m, 's> {
                 }
                 EntryKind::Spread(e) => match self.eval(e, &env)? {
                     Value::Object(o) => {
+                        let n = o.len() as u64;
+                        self.spend(n, n * FIELD_BYTES, entry.span)?;
                         for (k, v) in o.iter() {
                             obj.insert(k.clone(), v.clone());
                         }
@@ -2294,9 +2564,28 @@ impl<'m, 's> Evaluator<'m, 's> {
     }
 
     /// Appends the string form of `v` (as interpolation shows it) to `out`.
-    pub(crate) fn append_string(&self, out: &mut String, v: &Value, span: Span) -> R<()> {
+    ///
+    /// The string is checked before it grows: past the length of a string (E0126), or past
+    /// what is left of the memory budget (E0151), nothing more is appended.
+    pub(crate) fn append_string(&mut self, out: &mut String, v: &Value, span: Span) -> R<()> {
+        let left = usize::try_from(self.memory_left()).unwrap_or(usize::MAX);
+        let max = ops::MAX_STRING.min(left);
+        let refuse = |me: &mut Self| {
+            if max < ops::MAX_STRING {
+                me.room(max as u64 + 1, span)
+                    .err()
+                    .unwrap_or_else(|| me.too_large(span))
+            } else {
+                me.too_large(span)
+            }
+        };
         match v {
-            Value::Str(s) => out.push_str(s),
+            Value::Str(s) => {
+                if out.len() + s.len() > max {
+                    return Err(refuse(self));
+                }
+                out.push_str(s)
+            }
             Value::Int(i) => {
                 let mut buf = itoa_buf(*i);
                 out.push_str(buf.as_str());
@@ -2305,10 +2594,16 @@ impl<'m, 's> Evaluator<'m, 's> {
             Value::Float(x) => out.push_str(&crate::export::format_float(*x)),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Value::Null => out.push_str("null"),
-            Value::List(_) | Value::Object(_) => out.push_str(
-                &crate::export::json::to_string(v, None)
-                    .map_err(|m| self.error(codes::NOT_EXPORTABLE, m, span))?,
-            ),
+            Value::List(_) | Value::Object(_) => {
+                // Written straight into `out`, and no further than it may grow.
+                match crate::export::json::write(out, v, None, 0, max) {
+                    Ok(()) => {}
+                    Err(crate::export::ExportError::Invalid(m)) => {
+                        return Err(self.error(codes::NOT_EXPORTABLE, m, span));
+                    }
+                    Err(crate::export::ExportError::TooLarge(_)) => return Err(refuse(self)),
+                }
+            }
             Value::Func(_) => {
                 return Err(self
                     .error(
@@ -2327,6 +2622,53 @@ impl<'m, 's> Evaluator<'m, 's> {
     }
 }
 
+/// What a `for` iterates over.
+enum Over {
+    List(Arc<crate::value::List>),
+    Object(Arc<Object>),
+}
+
+/// The scopes of a `for`'s iterations, one per element or entry (see `Evaluator::bindings`).
+struct Bindings {
+    over: Over,
+    next: usize,
+    first: Name,
+    second: Option<Name>,
+    env: Env,
+}
+
+impl Iterator for Bindings {
+    type Item = Env;
+
+    fn next(&mut self) -> Option<Env> {
+        let i = self.next;
+        self.next += 1;
+        // `for x in xs`: the element; `for i, x in xs`: the index and the element; over an
+        // object, the key (and the value).
+        let (first, second) = match &self.over {
+            Over::List(items) => {
+                let v = items.get(i)?;
+                match self.second {
+                    None => (v.clone(), None),
+                    Some(_) => (Value::Int(i as i64), Some(v.clone())),
+                }
+            }
+            Over::Object(o) => {
+                let (k, v) = o.entry(i)?;
+                (
+                    Value::Str(k.clone()),
+                    self.second.as_ref().map(|_| v.clone()),
+                )
+            }
+        };
+        let scope = self.env.bind(self.first.clone(), first);
+        Some(match (&self.second, second) {
+            (Some(name), Some(v)) => scope.bind(name.clone(), v),
+            _ => scope,
+        })
+    }
+}
+
 /// The error returned when a definition that already failed is used again: its diagnostic was
 /// reported where it first failed, so this one is dropped.
 fn already_reported() -> Box<Diagnostic> {
@@ -2337,6 +2679,34 @@ const ALREADY_REPORTED: &str = "(already reported)";
 
 fn is_already_reported(d: &Diagnostic) -> bool {
     d.code == codes::INTERNAL && d.message == ALREADY_REPORTED
+}
+
+/// `1234567` as `1,234,567`.
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A number of bytes for messages: `256 MiB`, `1.5 GiB`, `1000 bytes`.
+pub(crate) fn bytes_text(n: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if n >= size {
+            return if n.is_multiple_of(size) {
+                format!("{} {unit}", n / size)
+            } else {
+                format!("{:.1} {unit}", n as f64 / size as f64)
+            };
+        }
+    }
+    format!("{n} bytes")
 }
 
 fn itoa_buf(i: i64) -> String {
@@ -2677,5 +3047,87 @@ impl MapHelp for Box<Diagnostic> {
     fn map_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    fn run(src: &str, limits: Limits) -> Evaluation {
+        let parsed = crate::syntax::parse(FileId::default(), src);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let program = Program::single(parsed.module);
+        evaluate_streaming(&program, &IndexMap::new(), &[], None, limits)
+    }
+
+    fn codes(e: &Evaluation) -> Vec<&'static str> {
+        e.diagnostics.iter().map(|d| d.code.id).collect()
+    }
+
+    #[test]
+    fn steps_run_out_once_and_stop_the_run() {
+        let limits = Limits {
+            max_steps: 1000,
+            ..Limits::default()
+        };
+        let src = "a: len([for i in range(100): i])\n\
+                   b: len([for i in range(10000): i])\n\
+                   c: len([for i in range(10000): i])\n";
+        let e = run(src, limits);
+        assert_eq!(codes(&e), ["E0150"]);
+        // What came before the budget ran out was evaluated.
+        assert_eq!(e.document.get("a"), Some(&Value::Int(100)));
+        assert_eq!(e.document.get("c"), None);
+        // Just enough.
+        let e = run("a: len([for i in range(100): i])\n", limits);
+        assert!(e.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn memory_counts_what_is_built_kept_or_not() {
+        let limits = Limits {
+            max_memory: 100_000,
+            ..Limits::default()
+        };
+        // 5,000 elements of 16 bytes: 80,000 bytes, kept.
+        assert!(run("xs: range(5000)\n", limits).diagnostics.is_empty());
+        // Built again and again, kept or not.
+        let e = run("n: len([for i in range(10): len(range(5000))])\n", limits);
+        assert_eq!(codes(&e), ["E0151"]);
+        // Refused before it is built: the message names the budget.
+        let e = run("xs: range(10000)\n", limits);
+        assert_eq!(codes(&e), ["E0151"]);
+        assert!(
+            e.diagnostics[0].message.contains("97.7 KiB"),
+            "{}",
+            e.diagnostics[0].message
+        );
+    }
+
+    #[test]
+    fn the_output_is_counted_once_for_the_whole_run() {
+        let limits = Limits {
+            max_memory: 5000,
+            ..Limits::default()
+        };
+        // One list in memory (3,200 bytes), written out four times (about 1,400 bytes each):
+        // each field fits, not all of them together. One diagnostic, at the field that passes.
+        let src = "let r = range(200)\na: r\nb: r\nc: r\nd: r\n";
+        let e = run(src, limits);
+        assert_eq!(codes(&e), ["E0152"]);
+        let at = e.diagnostics[0].primary().map(|l| l.span.start as usize);
+        assert_eq!(at, src.find("d: r"));
+    }
+
+    #[test]
+    fn numbers_for_messages() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(200_000_000), "200,000,000");
+        assert_eq!(bytes_text(256 * 1024 * 1024), "256 MiB");
+        assert_eq!(bytes_text(3 << 29), "1.5 GiB");
+        assert_eq!(bytes_text(1000), "1000 bytes");
+        assert_eq!(Limits::default().max_output(), 256 * 1024 * 1024);
     }
 }

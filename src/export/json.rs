@@ -1,12 +1,22 @@
 //! A JSON writer: compact, or pretty with a chosen indentation. Keys keep their order.
 
-use super::format_float;
+use super::{DEFAULT_MAX_OUTPUT, ExportError, format_float};
 use crate::value::Value;
 
-/// `v` as JSON; `indent` spaces per level, or compact when `None`.
-pub fn to_string(v: &Value, indent: Option<usize>) -> Result<String, String> {
+/// `v` as JSON; `indent` spaces per level, or compact when `None`. At most
+/// [`DEFAULT_MAX_OUTPUT`] bytes.
+pub fn to_string(v: &Value, indent: Option<usize>) -> Result<String, ExportError> {
+    to_string_limited(v, indent, DEFAULT_MAX_OUTPUT)
+}
+
+/// [`to_string`], refusing output longer than `max` bytes.
+pub fn to_string_limited(
+    v: &Value,
+    indent: Option<usize>,
+    max: usize,
+) -> Result<String, ExportError> {
     let mut out = String::new();
-    write(&mut out, v, indent, 0)?;
+    write(&mut out, v, indent, 0, max).map_err(|e| e.with_limit(max))?;
     Ok(out)
 }
 
@@ -19,19 +29,27 @@ fn newline(out: &mut String, indent: Option<usize>, level: usize) {
     }
 }
 
+/// Appends `v` as JSON to `out`, starting at nesting `level`; stops with
+/// [`ExportError::TooLarge`] once `out` passes `max` bytes (the output of one value is checked
+/// as it is written, so a value that is small in memory but huge written out is refused before
+/// it takes the memory).
 pub fn write(
     out: &mut String,
     v: &Value,
     indent: Option<usize>,
     level: usize,
-) -> Result<(), String> {
+    max: usize,
+) -> Result<(), ExportError> {
+    if out.len() > max {
+        return Err(ExportError::TooLarge(max));
+    }
     // Deeply nested values recurse deeply: check the stack every 32 levels.
     if level % 32 == 31 {
         return stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || {
-            write_inner(out, v, indent, level)
+            write_inner(out, v, indent, level, max)
         });
     }
-    write_inner(out, v, indent, level)
+    write_inner(out, v, indent, level, max)
 }
 
 fn write_inner(
@@ -39,7 +57,8 @@ fn write_inner(
     v: &Value,
     indent: Option<usize>,
     level: usize,
-) -> Result<(), String> {
+    max: usize,
+) -> Result<(), ExportError> {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -49,10 +68,10 @@ fn write_inner(
         }
         Value::Float(x) => {
             if !x.is_finite() {
-                return Err(format!(
+                return Err(ExportError::Invalid(format!(
                     "JSON has no representation for {}",
                     format_float(*x)
-                ));
+                )));
             }
             out.push_str(&format_float(*x));
         }
@@ -68,7 +87,7 @@ fn write_inner(
                     out.push(',');
                 }
                 newline(out, indent, level + 1);
-                write(out, item, indent, level + 1)?;
+                write(out, item, indent, level + 1, max)?;
             }
             newline(out, indent, level);
             out.push(']');
@@ -89,12 +108,16 @@ fn write_inner(
                 if indent.is_some() {
                     out.push(' ');
                 }
-                write(out, item, indent, level + 1)?;
+                write(out, item, indent, level + 1, max)?;
             }
             newline(out, indent, level);
             out.push('}');
         }
-        Value::Func(_) => return Err("a function cannot be exported".to_string()),
+        Value::Func(_) => {
+            return Err(ExportError::Invalid(
+                "a function cannot be exported".to_string(),
+            ));
+        }
     }
     Ok(())
 }

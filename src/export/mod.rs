@@ -12,12 +12,72 @@
 //!
 //! Output is deterministic: keys keep declaration order, floats use the shortest form that
 //! reads back as the same number, and nothing depends on hashing or the clock.
+//!
+//! Output is bounded: the writers stop with [`ExportError::TooLarge`] once the text passes a
+//! limit ([`DEFAULT_MAX_OUTPUT`] unless given), checked as it is written, so a value that is
+//! small in memory but huge written out (a shared part doubled again and again) is refused
+//! before it takes the memory.
 
 pub mod json;
 pub mod yaml;
 
+use std::fmt;
+
+use crate::diagnostics::{Diagnostic, codes};
 use crate::eval::ResourceInstance;
 use crate::value::Value;
+
+/// The largest output the writers produce when not told otherwise: the default memory budget
+/// of an evaluation (see [`crate::eval::Limits`]).
+pub const DEFAULT_MAX_OUTPUT: usize = crate::eval::DEFAULT_MAX_MEMORY as usize;
+
+/// Why values could not be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExportError {
+    /// A value YAML or JSON cannot hold (a function; NaN or an infinity in JSON): why.
+    Invalid(String),
+    /// The output would be longer than this many bytes.
+    TooLarge(usize),
+}
+
+impl ExportError {
+    /// The error with `TooLarge` naming `limit` (writers report the position they stopped at).
+    pub(crate) fn with_limit(self, limit: usize) -> ExportError {
+        match self {
+            ExportError::TooLarge(_) => ExportError::TooLarge(limit),
+            other => other,
+        }
+    }
+
+    /// The diagnostic: E0200 for what cannot be written, E0152 for output too large.
+    pub fn diagnostic(&self) -> Diagnostic {
+        match self {
+            ExportError::Invalid(m) => Diagnostic::error(codes::NOT_EXPORTABLE, m.clone())
+                .with_help("export only data: functions stay inside the program"),
+            ExportError::TooLarge(_) => {
+                Diagnostic::error(codes::OUTPUT_TOO_LARGE, self.to_string()).with_help(
+                    "a value used more than once is written out each time; if the output really \
+                     is this large, raise the budget with `--max-memory` (or `Engine::limits`)",
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for ExportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExportError::Invalid(m) => f.write_str(m),
+            ExportError::TooLarge(n) => write!(
+                f,
+                "the output would be larger than {}",
+                crate::eval::bytes_text(*n as u64)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExportError {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Format {
@@ -183,30 +243,49 @@ pub fn is_export_file_name(name: &str) -> bool {
 
 /// Renders documents: one document alone as a single YAML document or JSON value; several as
 /// a YAML stream (`---` before each) or a JSON array.
-pub fn render(docs: &[&Value], format: Format) -> Result<String, String> {
-    render_as(docs, format, docs.len() != 1)
+pub fn render(docs: &[&Value], format: Format) -> Result<String, ExportError> {
+    render_as(docs, format, docs.len() != 1, DEFAULT_MAX_OUTPUT)
+}
+
+/// [`render`], refusing output longer than `max` bytes.
+pub fn render_limited(docs: &[&Value], format: Format, max: usize) -> Result<String, ExportError> {
+    render_as(docs, format, docs.len() != 1, max)
 }
 
 /// Renders documents as a stream (a YAML stream, a JSON array) even when there is only one or
 /// none: how resources are exported, so the shape of the output does not depend on how many
 /// resources a run produced.
-pub fn render_stream(docs: &[&Value], format: Format) -> Result<String, String> {
-    render_as(docs, format, true)
+pub fn render_stream(docs: &[&Value], format: Format) -> Result<String, ExportError> {
+    render_as(docs, format, true, DEFAULT_MAX_OUTPUT)
 }
 
-fn render_as(docs: &[&Value], format: Format, stream: bool) -> Result<String, String> {
+/// [`render_stream`], refusing output longer than `max` bytes.
+pub fn render_stream_limited(
+    docs: &[&Value],
+    format: Format,
+    max: usize,
+) -> Result<String, ExportError> {
+    render_as(docs, format, true, max)
+}
+
+fn render_as(
+    docs: &[&Value],
+    format: Format,
+    stream: bool,
+    max: usize,
+) -> Result<String, ExportError> {
     match (format, stream) {
         (Format::Yaml, false) => match docs {
-            [one] => yaml::to_string(one),
-            _ => yaml::to_stream(docs),
+            [one] => yaml::to_string_limited(one, max),
+            _ => yaml::to_stream(docs, max),
         },
-        (Format::Yaml, true) => yaml::to_stream(docs),
+        (Format::Yaml, true) => yaml::to_stream(docs, max),
         (Format::Json, _) => {
             let mut out = match (docs, stream) {
-                ([one], false) => json::to_string(one, Some(2))?,
+                ([one], false) => json::to_string_limited(one, Some(2), max)?,
                 _ => {
                     let list = Value::list(docs.iter().map(|d| (*d).clone()).collect());
-                    json::to_string(&list, Some(2))?
+                    json::to_string_limited(&list, Some(2), max)?
                 }
             };
             out.push('\n');
@@ -244,30 +323,37 @@ pub fn check(docs: &[&Value], format: Format) -> Result<(), String> {
 
 /// Writes documents as [`render`] would, but streaming: one document at a time goes through a
 /// small buffer, so exporting a large program does not hold its whole output in memory.
-/// Call [`check`] first; this returns an error only for I/O.
+/// Call [`check`] first; this returns an error only for I/O, and for output longer than `max`
+/// bytes (an error of kind `InvalidData` whose inner error is the [`ExportError`]; part of the
+/// output may have been written).
 pub fn write_to(
     docs: &[&Value],
     format: Format,
     w: &mut dyn std::io::Write,
+    max: usize,
 ) -> std::io::Result<()> {
     let mut buf = String::with_capacity(64 * 1024);
     let mut keys = yaml::KeyCache::default();
-    let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
+    let mut written = 0usize;
+    let invalid =
+        |e: ExportError| std::io::Error::new(std::io::ErrorKind::InvalidData, e.with_limit(max));
     match (format, docs) {
         (Format::Yaml, [one]) => {
-            yaml::write_document(&mut buf, one, &mut keys).map_err(invalid)?;
+            yaml::write_document(&mut buf, one, &mut keys, max).map_err(invalid)?;
             w.write_all(buf.as_bytes())?;
         }
         (Format::Yaml, _) => {
             for d in docs {
                 buf.clear();
                 buf.push_str("---\n");
-                yaml::write_document(&mut buf, d, &mut keys).map_err(invalid)?;
+                let left = max.saturating_sub(written);
+                yaml::write_document(&mut buf, d, &mut keys, left).map_err(invalid)?;
+                written += buf.len();
                 w.write_all(buf.as_bytes())?;
             }
         }
         (Format::Json, [one]) => {
-            json::write(&mut buf, one, Some(2), 0).map_err(invalid)?;
+            json::write(&mut buf, one, Some(2), 0, max).map_err(invalid)?;
             buf.push('\n');
             w.write_all(buf.as_bytes())?;
         }
@@ -279,7 +365,9 @@ pub fn write_to(
                     buf.push(',');
                 }
                 buf.push_str("\n  ");
-                json::write(&mut buf, d, Some(2), 1).map_err(invalid)?;
+                let left = max.saturating_sub(written);
+                json::write(&mut buf, d, Some(2), 1, left).map_err(invalid)?;
+                written += buf.len();
                 w.write_all(buf.as_bytes())?;
             }
             w.write_all(if docs.is_empty() { b"]\n" } else { b"\n]\n" })?;
@@ -303,8 +391,11 @@ pub struct StreamWriter {
     docs: Vec<(usize, std::ops::Range<usize>, String)>,
     count: usize,
     keys: yaml::KeyCache,
+    /// The most bytes the whole output may take, and how many it takes so far.
+    limit: usize,
+    written: usize,
     /// The first document that could not be written.
-    pub error: Option<String>,
+    pub error: Option<ExportError>,
 }
 
 impl StreamWriter {
@@ -317,8 +408,16 @@ impl StreamWriter {
             docs: Vec::new(),
             count: 0,
             keys: yaml::KeyCache::default(),
+            limit: DEFAULT_MAX_OUTPUT,
+            written: 0,
             error: None,
         }
+    }
+
+    /// The writer refusing output longer than `max` bytes (instead of [`DEFAULT_MAX_OUTPUT`]).
+    pub fn limit(mut self, max: usize) -> StreamWriter {
+        self.limit = max;
+        self
     }
 
     /// A writer of one file per document (see [`StreamWriter::files`]).
@@ -338,22 +437,27 @@ impl StreamWriter {
         let r = rank(doc);
         let out = &mut self.buckets[if self.files { 0 } else { r }];
         let start = out.len();
+        // This bucket may grow by what is left of the limit.
+        let max = start.saturating_add(self.limit.saturating_sub(self.written));
         let result = match self.format {
             Format::Yaml => {
                 if !self.files {
                     out.push_str("---\n");
                 }
-                yaml::write_document(out, doc, &mut self.keys)
+                yaml::write_document(out, doc, &mut self.keys, max)
             }
-            Format::Json => check(&[doc], Format::Json).and_then(|()| {
-                if !self.files {
-                    out.push_str(",\n  ");
-                }
-                json::write(out, doc, Some(2), if self.files { 0 } else { 1 })
-            }),
+            Format::Json => check(&[doc], Format::Json)
+                .map_err(ExportError::Invalid)
+                .and_then(|()| {
+                    if !self.files {
+                        out.push_str(",\n  ");
+                    }
+                    json::write(out, doc, Some(2), if self.files { 0 } else { 1 }, max)
+                }),
         };
+        self.written += out.len() - start;
         if let Err(e) = result {
-            self.error = Some(e);
+            self.error = Some(e.with_limit(self.limit));
         }
         if self.files {
             let end = out.len();

@@ -8,40 +8,52 @@
 //! (`"no"`, `"on"`, `"0755"`, `"1e3"`, `"12:30"`, `".inf"`, `"2024-01-01"`, ...), and text with line
 //! breaks becomes a literal block scalar (`|`, `|-`, `|+`) when it can be written as one.
 
-use super::format_float;
+use super::{DEFAULT_MAX_OUTPUT, ExportError, format_float};
 use crate::syntax::ast::Name;
 use crate::value::Value;
 
-/// One value as a YAML document (no `---` line), ending in a line break.
-pub fn to_string(v: &Value) -> Result<String, String> {
+/// One value as a YAML document (no `---` line), ending in a line break. At most
+/// [`DEFAULT_MAX_OUTPUT`] bytes.
+pub fn to_string(v: &Value) -> Result<String, ExportError> {
+    to_string_limited(v, DEFAULT_MAX_OUTPUT)
+}
+
+/// [`to_string`], refusing output longer than `max` bytes.
+pub fn to_string_limited(v: &Value, max: usize) -> Result<String, ExportError> {
     let mut out = String::new();
-    write_document(&mut out, v, &mut KeyCache::default())?;
+    write_document(&mut out, v, &mut KeyCache::default(), max).map_err(|e| e.with_limit(max))?;
     Ok(out)
 }
 
-/// A stream of documents, each preceded by `---`.
-pub fn to_stream(docs: &[&Value]) -> Result<String, String> {
+/// A stream of documents, each preceded by `---`, of at most `max` bytes.
+pub fn to_stream(docs: &[&Value], max: usize) -> Result<String, ExportError> {
     let mut out = String::with_capacity(docs.len() * 512);
     let mut cache = KeyCache::default();
     for d in docs {
         out.push_str("---\n");
-        write_document(&mut out, d, &mut cache)?;
+        write_document(&mut out, d, &mut cache, max).map_err(|e| e.with_limit(max))?;
     }
     Ok(out)
 }
 
-pub fn write_document(out: &mut String, v: &Value, cache: &mut KeyCache) -> Result<(), String> {
+/// Appends one document to `out`; stops with [`ExportError::TooLarge`] once `out` passes `max`
+/// bytes.
+pub fn write_document(
+    out: &mut String,
+    v: &Value,
+    cache: &mut KeyCache,
+    max: usize,
+) -> Result<(), ExportError> {
     match v {
-        Value::Object(o) if !o.is_empty() => write_block(out, v, 0, false, cache),
-        Value::List(l) if !l.is_empty() => write_block(out, v, 0, false, cache),
+        Value::Object(o) if !o.is_empty() => write_block(out, v, 0, false, cache, max),
+        Value::List(l) if !l.is_empty() => write_block(out, v, 0, false, cache, max),
         _ => {
             if let Value::Str(s) = v
                 && let Some(block) = block_scalar_header(s).filter(|h| !h.contains('2'))
             {
                 out.push_str(block);
                 out.push('\n');
-                write_block_lines(out, s, 2);
-                return Ok(());
+                return write_block_lines(out, s, 2, max);
             }
             write_scalar(out, v)?;
             out.push('\n');
@@ -72,7 +84,8 @@ fn write_block(
     col: usize,
     inline_first: bool,
     cache: &mut KeyCache,
-) -> Result<(), String> {
+    max: usize,
+) -> Result<(), ExportError> {
     match v {
         Value::Object(o) => {
             for (i, (k, child)) in o.iter().enumerate() {
@@ -89,7 +102,7 @@ fn write_block(
                     write_key(out, k, cache);
                 }
                 out.push(':');
-                write_child(out, child, col, false, cache)?;
+                write_child(out, child, col, false, cache, max)?;
             }
         }
         Value::List(l) => {
@@ -98,7 +111,7 @@ fn write_block(
                     indent(out, col);
                 }
                 out.push('-');
-                write_child(out, child, col, true, cache)?;
+                write_child(out, child, col, true, cache, max)?;
             }
         }
         _ => {}
@@ -113,14 +126,20 @@ fn write_child(
     col: usize,
     in_list: bool,
     cache: &mut KeyCache,
-) -> Result<(), String> {
+    max: usize,
+) -> Result<(), ExportError> {
+    // The output is checked value by value, so a value small in memory but huge written out
+    // (shared parts are written every time they are used) stops before it takes the memory.
+    if out.len() > max {
+        return Err(ExportError::TooLarge(max));
+    }
     // Deeply nested values recurse deeply: check the stack every 32 levels of indentation.
     if col % 64 == 62 {
         return stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || {
-            write_child_inner(out, v, col, in_list, cache)
+            write_child_inner(out, v, col, in_list, cache, max)
         });
     }
-    write_child_inner(out, v, col, in_list, cache)
+    write_child_inner(out, v, col, in_list, cache, max)
 }
 
 fn write_child_inner(
@@ -129,7 +148,8 @@ fn write_child_inner(
     col: usize,
     in_list: bool,
     cache: &mut KeyCache,
-) -> Result<(), String> {
+    max: usize,
+) -> Result<(), ExportError> {
     let nonempty = match v {
         Value::Object(o) => !o.is_empty(),
         Value::List(l) => !l.is_empty(),
@@ -139,7 +159,7 @@ fn write_child_inner(
         // A block: after `- ` it starts on the same line, after `key:` on the next.
         Value::Object(_) | Value::List(_) if nonempty => {
             out.push(if in_list { ' ' } else { '\n' });
-            write_block(out, v, col + 2, in_list, cache)
+            write_block(out, v, col + 2, in_list, cache, max)
         }
         Value::Str(s) => {
             out.push(' ');
@@ -149,7 +169,7 @@ fn write_child_inner(
             } else if let Some(header) = block_scalar_header(s) {
                 out.push_str(header);
                 out.push('\n');
-                write_block_lines(out, s, col + 2);
+                write_block_lines(out, s, col + 2, max)?;
             } else {
                 write_quoted(out, s);
                 out.push('\n');
@@ -165,7 +185,7 @@ fn write_child_inner(
     }
 }
 
-fn write_scalar(out: &mut String, v: &Value) -> Result<(), String> {
+fn write_scalar(out: &mut String, v: &Value) -> Result<(), ExportError> {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -178,7 +198,11 @@ fn write_scalar(out: &mut String, v: &Value) -> Result<(), String> {
         Value::Str(s) => write_str(out, s),
         Value::Object(_) => out.push_str("{}"),
         Value::List(_) => out.push_str("[]"),
-        Value::Func(_) => return Err("a function cannot be exported".to_string()),
+        Value::Func(_) => {
+            return Err(ExportError::Invalid(
+                "a function cannot be exported".to_string(),
+            ));
+        }
     }
     Ok(())
 }
@@ -294,10 +318,15 @@ fn block_scalar_header(s: &str) -> Option<&'static str> {
     })
 }
 
-fn write_block_lines(out: &mut String, s: &str, col: usize) {
+/// Writes the lines of a block scalar, indented to `col` (a text of many lines, deeply
+/// nested, takes much more written out than in memory: checked line by line).
+fn write_block_lines(out: &mut String, s: &str, col: usize, max: usize) -> Result<(), ExportError> {
     let body = s.trim_end_matches('\n');
     for line in body.split('\n') {
         if !line.is_empty() {
+            if out.len() > max {
+                return Err(ExportError::TooLarge(max));
+            }
             indent(out, col);
             out.push_str(line);
         }
@@ -308,6 +337,7 @@ fn write_block_lines(out: &mut String, s: &str, col: usize) {
     for _ in 1..trailing {
         out.push('\n');
     }
+    Ok(())
 }
 
 const RESERVED: &[&str] = &[

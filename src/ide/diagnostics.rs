@@ -62,7 +62,13 @@ impl Analysis {
 
     fn evaluate_and_lint(&self) -> (Vec<crate::Diagnostic>, Vec<Fix>) {
         let params = indexmap::IndexMap::new();
-        let ev = crate::eval::evaluate_streaming(&self.program, &params, &[], None);
+        let ev = crate::eval::evaluate_streaming(
+            &self.program,
+            &params,
+            &[],
+            None,
+            crate::eval::Limits::default(),
+        );
         let mut out: Vec<crate::Diagnostic> = ev
             .diagnostics
             .into_iter()

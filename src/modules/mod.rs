@@ -551,6 +551,13 @@ impl Linker<'_> {
         for p in paths {
             match self.loader.load(&p) {
                 Ok(text) => ids.push(self.sources.add(p.display().to_string(), text)),
+                Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                    let mut d = crate::source::source_too_large(&p.display().to_string());
+                    if let Some((file, span)) = from {
+                        d = d.at(file, span, "imported here");
+                    }
+                    return Err(Box::new(d));
+                }
                 Err(e) => {
                     let d = match from {
                         Some(_) => {
@@ -605,6 +612,13 @@ impl Linker<'_> {
         self.stack.push((key.clone(), name, from));
         let mut items = Vec::new();
         for &f in &files {
+            // Text from any loader, or from the host, passes here: nothing larger is parsed.
+            if self.sources.text(f).len() > crate::source::MAX_SOURCE {
+                let name = self.sources.name(f).to_string();
+                self.diagnostics
+                    .push(crate::source::source_too_large(&name));
+                continue;
+            }
             let text = self.sources.text(f).to_string();
             let parsed = match self.cache {
                 Some(c) => c.parse(f, self.sources.name(f), &text),

@@ -77,6 +77,29 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The largest source file Cairn reads, in bytes (16 MiB). Larger files, and endless ones
+/// (`/dev/zero`), are refused with E0153 before more of them is read.
+pub const MAX_SOURCE: usize = 16 * 1024 * 1024;
+
+/// The error a [`Loader`] returns for a file larger than [`MAX_SOURCE`]: of kind
+/// `FileTooLarge` ([`source_too_large`] turns it into the diagnostic).
+pub fn too_large_error(path: &Path) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::FileTooLarge,
+        format!("{} is larger than 16 MiB", path.display()),
+    )
+}
+
+/// The diagnostic for source file `name`, larger than [`MAX_SOURCE`]. It has no source span:
+/// the file is not read (nor shown).
+pub fn source_too_large(name: &str) -> crate::Diagnostic {
+    crate::Diagnostic::error(
+        crate::diagnostics::codes::SOURCE_TOO_LARGE,
+        format!("{name} is larger than 16 MiB, the most a source file may hold"),
+    )
+    .with_help("is this the right file? split a large program into modules, or generate less")
+}
+
 /// Where source text comes from.
 pub trait Loader {
     /// Reads the file at `path`.
@@ -115,8 +138,22 @@ pub trait Loader {
 pub struct FsLoader;
 
 impl Loader for FsLoader {
+    /// Reads at most [`MAX_SOURCE`] bytes (and one more, to know there were more): an endless
+    /// file is refused rather than read without end.
     fn load(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        use std::io::Read;
+        let file = std::fs::File::open(path)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_SOURCE as u64 + 1).read_to_end(&mut bytes)?;
+        if bytes.len() > MAX_SOURCE {
+            return Err(too_large_error(path));
+        }
+        String::from_utf8(bytes).map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            )
+        })
     }
 
     fn load_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {

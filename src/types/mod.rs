@@ -21,6 +21,11 @@ use crate::source::FileId;
 use crate::syntax::ast::{Check, Expr, Name, Span};
 use crate::value::Value;
 
+/// The most nodes a type inferred by the checker has (see [`Ty::bounded`]).
+pub const MAX_TYPE_NODES: usize = 512;
+/// The most levels a type inferred by the checker nests (see [`Ty::bounded`]).
+pub const MAX_TYPE_DEPTH: usize = 32;
+
 /// A type.
 #[derive(Clone, Debug)]
 pub enum Ty {
@@ -176,6 +181,80 @@ impl Ty {
 
     pub fn is_any(&self) -> bool {
         matches!(self, Ty::Any)
+    }
+
+    /// This type, or a coarser one of at most [`MAX_TYPE_NODES`] nodes (written out as a
+    /// tree) and [`MAX_TYPE_DEPTH`] levels: past that, parts become `Any`, which only makes the
+    /// checker less certain, never wrong (a record keeps all its fields). The types inferred
+    /// for values that share parts (`let b = {l: a, r: a}`, doubled again and again) or nest
+    /// ever deeper (a chain of thousands of `let`s, each wrapping the one before) would
+    /// otherwise take time and memory exponential or quadratic in the program.
+    pub fn bounded(self) -> Ty {
+        let mut left = MAX_TYPE_NODES;
+        if self.fits(&mut left, 0) {
+            return self;
+        }
+        let mut left = MAX_TYPE_NODES;
+        self.truncate(&mut left, 0)
+    }
+
+    /// Whether the type has at most `left` nodes other than `Any` (counting them off), none
+    /// of them `MAX_TYPE_DEPTH` levels below `depth`.
+    fn fits(&self, left: &mut usize, depth: usize) -> bool {
+        if self.is_any() {
+            return true;
+        }
+        if *left == 0 || depth >= MAX_TYPE_DEPTH {
+            return false;
+        }
+        *left -= 1;
+        let d = depth + 1;
+        match self {
+            Ty::List(t) | Ty::Map(t) | Ty::Refined(t, _) => t.fits(left, d),
+            Ty::Record(fields) => fields.iter().all(|(_, t)| t.fits(left, d)),
+            Ty::Union(ms) => ms.iter().all(|m| m.fits(left, d)),
+            Ty::Fn(ps, r) => ps.iter().all(|p| p.fits(left, d)) && r.fits(left, d),
+            _ => true,
+        }
+    }
+
+    fn truncate(&self, left: &mut usize, depth: usize) -> Ty {
+        if *left == 0 || depth >= MAX_TYPE_DEPTH {
+            return Ty::Any;
+        }
+        let d = depth + 1;
+        match self {
+            Ty::List(t) => {
+                *left -= 1;
+                Ty::List(Box::new(t.truncate(left, d)))
+            }
+            Ty::Map(t) => {
+                *left -= 1;
+                Ty::Map(Box::new(t.truncate(left, d)))
+            }
+            Ty::Record(fields) => {
+                *left -= 1;
+                Ty::Record(Arc::new(
+                    fields
+                        .iter()
+                        .map(|(k, t)| (k.clone(), t.truncate(left, d)))
+                        .collect(),
+                ))
+            }
+            // Where a part would become `Any`, the whole becomes `Any`: a union with `Any`, a
+            // refinement of `Any` or a function taking `Any` would say more than is known.
+            Ty::Union(_) | Ty::Fn(..) | Ty::Refined(..) => {
+                if self.fits(left, depth) {
+                    self.clone()
+                } else {
+                    Ty::Any
+                }
+            }
+            other => {
+                *left -= 1;
+                other.clone()
+            }
+        }
     }
 
     /// The union of two types, flattened, without repeats.
@@ -376,5 +455,46 @@ pub fn short(v: &Value) -> String {
         Value::Object(_) => "an object".to_string(),
         Value::Func(_) => "a function".to_string(),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    use super::*;
+
+    #[test]
+    fn bounded_types_keep_small_types_and_cut_large_ones() {
+        let small = Ty::List(Box::new(Ty::Int));
+        assert_eq!(small.clone().bounded().to_string(), "[Int]");
+        // Deep: cut at MAX_TYPE_DEPTH levels.
+        let mut deep = Ty::Int;
+        for _ in 0..1000 {
+            deep = Ty::List(Box::new(deep));
+        }
+        let cut = deep.bounded().to_string();
+        assert_eq!(cut.matches('[').count(), MAX_TYPE_DEPTH);
+        assert!(cut.contains("Any"), "{cut}");
+        // Wide and shared: a record of records, doubled; every field is kept.
+        let mut wide = Ty::Record(Arc::new(vec![(Name::from("x"), Ty::Int)]));
+        for _ in 0..40 {
+            wide = Ty::Record(Arc::new(vec![
+                (Name::from("l"), wide.clone()),
+                (Name::from("r"), wide),
+            ]));
+        }
+        let cut = wide.bounded();
+        let mut left = MAX_TYPE_NODES;
+        assert!(cut.fits(&mut left, 0));
+        match &cut {
+            Ty::Record(fields) => assert_eq!(fields.len(), 2),
+            other => panic!("{other}"),
+        }
+        // A union that would lose a member becomes `Any` as a whole.
+        let mut big = Ty::Int;
+        for _ in 0..600 {
+            big = Ty::Record(Arc::new(vec![(Name::from("f"), big)]));
+        }
+        let union = Ty::Union(vec![Ty::Null, big]);
+        assert!(union.bounded().is_any());
     }
 }

@@ -10,6 +10,7 @@ mod object;
 mod ser;
 
 pub use object::Object;
+pub(crate) use ser::deserialize_bounded;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -135,6 +136,18 @@ impl Value {
         }
     }
 
+    /// Whether both are the same string, list, object or function in memory (not merely
+    /// equal).
+    pub fn same_allocation(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Str(a), Value::Str(b)) => Arc::ptr_eq(a, b),
+            (Value::List(a), Value::List(b)) => Arc::ptr_eq(a, b),
+            (Value::Object(a), Value::Object(b)) => Arc::ptr_eq(a, b),
+            (Value::Func(a), Value::Func(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
@@ -182,9 +195,40 @@ fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
 }
 
 impl PartialEq for Value {
-    /// Structural equality; `1 == 1.0`; functions are equal only to themselves.
+    /// Structural equality; `1 == 1.0`; functions are equal only to themselves. Linear in the
+    /// size of the values as they are in memory, even when parts are shared (see [`equal_with`]).
     fn eq(&self, other: &Value) -> bool {
-        match (self, other) {
+        equal_with(self, other, &mut || true).unwrap_or(false)
+    }
+}
+
+/// Structural equality (as `==`), calling `step` once for every pair of values compared;
+/// `None` when `step` returns false (the budget ran out).
+///
+/// Values share parts (`let b = [a, a]`), so a value doubled 30 times is small in memory but a
+/// billion elements as a tree. Lists and objects compared equal are remembered by address (for
+/// the duration of the comparison, during which every value is borrowed and alive), so each
+/// pair of shared parts is compared once and the work stays linear in what is in memory.
+pub fn equal_with(a: &Value, b: &Value, step: &mut dyn FnMut() -> bool) -> Option<bool> {
+    let mut eq = Equality { step, seen: None };
+    eq.equal(a, b).ok()
+}
+
+struct Equality<'a> {
+    step: &'a mut dyn FnMut() -> bool,
+    /// Pairs of lists or objects known equal, by address.
+    seen: Option<rustc_hash::FxHashSet<(usize, usize)>>,
+}
+
+/// The comparison was stopped by its budget.
+struct Stopped;
+
+impl Equality<'_> {
+    fn equal(&mut self, a: &Value, b: &Value) -> Result<bool, Stopped> {
+        if !(self.step)() {
+            return Err(Stopped);
+        }
+        Ok(match (a, b) {
             (Value::Null, Value::Null) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Int(a), Value::Int(b)) => a == b,
@@ -193,20 +237,158 @@ impl PartialEq for Value {
                 cmp_int_float(*a, *b) == Some(Ordering::Equal)
             }
             (Value::Str(a), Value::Str(b)) => a == b,
-            (Value::List(a), Value::List(b)) => {
-                Arc::ptr_eq(a, b)
-                    || stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || a.0 == b.0)
+            (Value::List(x), Value::List(y)) => {
+                if Arc::ptr_eq(x, y) {
+                    return Ok(true);
+                }
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                let key = self.key(x, y);
+                if self.known(key) {
+                    return Ok(true);
+                }
+                for (p, q) in x.iter().zip(y.iter()) {
+                    if !stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.equal(p, q))? {
+                        return Ok(false);
+                    }
+                }
+                self.remember(key);
+                true
             }
-            (Value::Object(a), Value::Object(b)) => {
-                Arc::ptr_eq(a, b)
-                    || (a.len() == b.len()
-                        && stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
-                            a.iter().all(|(k, v)| b.get(k) == Some(v))
-                        }))
+            (Value::Object(x), Value::Object(y)) => {
+                if Arc::ptr_eq(x, y) {
+                    return Ok(true);
+                }
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                let key = self.key(x, y);
+                if self.known(key) {
+                    return Ok(true);
+                }
+                for (k, p) in x.iter() {
+                    let Some(q) = y.get(k) else {
+                        return Ok(false);
+                    };
+                    if !stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.equal(p, q))? {
+                        return Ok(false);
+                    }
+                }
+                self.remember(key);
+                true
             }
             (Value::Func(a), Value::Func(b)) => Arc::ptr_eq(a, b),
             _ => false,
+        })
+    }
+
+    /// The key of a pair worth remembering: only a shared value can be met again (a value held
+    /// once is met as often as its parent, which is remembered if shared).
+    fn key<T>(&self, x: &Arc<T>, y: &Arc<T>) -> Option<(usize, usize)> {
+        (Arc::strong_count(x) > 1 || Arc::strong_count(y) > 1)
+            .then_some((Arc::as_ptr(x) as usize, Arc::as_ptr(y) as usize))
+    }
+
+    fn known(&self, key: Option<(usize, usize)>) -> bool {
+        match (key, &self.seen) {
+            (Some(k), Some(seen)) => seen.contains(&k),
+            _ => false,
         }
+    }
+
+    fn remember(&mut self, key: Option<(usize, usize)>) {
+        if let Some(k) = key {
+            self.seen.get_or_insert_with(Default::default).insert(k);
+        }
+    }
+}
+
+/// The size of `v` written out as YAML or JSON, in bytes, estimated from above for pretty JSON
+/// (the longer of the two): a value used twice counts twice, indentation counts for every
+/// line. Counts only up to a little past `limit` (it stops there), and takes time linear in
+/// what is in memory, however often parts are shared.
+pub fn output_size(v: &Value, limit: u64) -> u64 {
+    let mut sizer = Sizer {
+        limit,
+        seen: rustc_hash::FxHashMap::default(),
+    };
+    sizer.size(v).bytes
+}
+
+/// What a value takes written out at indentation 0, and on how many lines (each line of a
+/// value nested one level deeper takes two more bytes).
+#[derive(Clone, Copy)]
+struct Written {
+    bytes: u64,
+    lines: u64,
+}
+
+struct Sizer {
+    limit: u64,
+    /// Shared lists and objects already measured, by address.
+    seen: rustc_hash::FxHashMap<usize, Written>,
+}
+
+impl Sizer {
+    fn size(&mut self, v: &Value) -> Written {
+        let one = |bytes: usize| Written {
+            bytes: bytes as u64,
+            lines: 1,
+        };
+        match v {
+            Value::Null | Value::Bool(_) => one(5),
+            Value::Int(i) => one(i
+                .unsigned_abs()
+                .checked_ilog10()
+                .map_or(1, |d| d as usize + 1)
+                + 1),
+            Value::Float(_) => one(24),
+            // Quotes, and escapes of a few characters: a string is not measured character by
+            // character (an estimate; the writers keep to the limit exactly). Its lines are
+            // counted: a text of many lines is indented line by line as a block scalar.
+            Value::Str(s) => Written {
+                bytes: s.len() as u64 + 2,
+                lines: 1 + s.bytes().filter(|&b| b == b'\n').count() as u64,
+            },
+            Value::Func(_) => one(0),
+            Value::List(l) => self.shared(l, |me| me.children(l.iter().map(|item| (0, item)))),
+            Value::Object(o) => self.shared(o, |me| {
+                me.children(o.iter().map(|(k, item)| (k.len() + 4, item)))
+            }),
+        }
+    }
+
+    fn shared<T>(&mut self, node: &Arc<T>, measure: impl FnOnce(&mut Sizer) -> Written) -> Written {
+        let shared = Arc::strong_count(node) > 1;
+        let addr = Arc::as_ptr(node) as usize;
+        if shared && let Some(w) = self.seen.get(&addr) {
+            return *w;
+        }
+        let w = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || measure(self));
+        if shared {
+            self.seen.insert(addr, w);
+        }
+        w
+    }
+
+    /// A list or an object: each child on its lines (indented one level, with `extra` bytes of
+    /// key or punctuation), then the closing bracket on a line of its own.
+    fn children<'v>(&mut self, items: impl Iterator<Item = (usize, &'v Value)>) -> Written {
+        let mut total = Written { bytes: 4, lines: 1 };
+        for (extra, item) in items {
+            let w = self.size(item);
+            total.bytes = total
+                .bytes
+                .saturating_add(w.bytes)
+                .saturating_add(w.lines.saturating_mul(2))
+                .saturating_add(extra as u64 + 2);
+            total.lines = total.lines.saturating_add(w.lines);
+            if total.bytes > self.limit {
+                break;
+            }
+        }
+        total
     }
 }
 
@@ -261,5 +443,82 @@ impl From<bool> for Value {
 impl From<Vec<Value>> for Value {
     fn from(items: Vec<Value>) -> Value {
         Value::list(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A list holding `[1, 2]` at the bottom and, `depth` times over, the level below twice:
+    /// `depth + 1` lists in memory, 2^(depth + 1) numbers as a tree.
+    fn doubled(depth: usize) -> Value {
+        let mut v = Value::list(vec![Value::Int(1), Value::Int(2)]);
+        for _ in 0..depth {
+            v = Value::list(vec![v.clone(), v]);
+        }
+        v
+    }
+
+    #[test]
+    fn equality_is_linear_in_what_is_in_memory() {
+        let (a, b) = (doubled(60), doubled(60));
+        let mut steps = 0u64;
+        assert_eq!(
+            equal_with(&a, &b, &mut || {
+                steps += 1;
+                true
+            }),
+            Some(true)
+        );
+        assert!(steps < 1000, "{steps} steps");
+        assert!(a == b);
+        assert!(a != doubled(59));
+        // A budget stops it: `None`, not an answer.
+        let mut left = 10;
+        let long = Value::list((0..100).map(Value::Int).collect());
+        let other = Value::list((0..100).map(Value::Int).collect());
+        assert_eq!(
+            equal_with(&long, &other, &mut || {
+                left -= 1;
+                left > 0
+            }),
+            None
+        );
+        // `1 == 1.0`, objects whatever their order.
+        let mut x = Object::new();
+        x.insert(Arc::from("a"), Value::Int(1));
+        x.insert(Arc::from("b"), Value::Float(2.0));
+        let mut y = Object::new();
+        y.insert(Arc::from("b"), Value::Int(2));
+        y.insert(Arc::from("a"), Value::Float(1.0));
+        assert!(Value::object(x) == Value::object(y));
+    }
+
+    #[test]
+    fn output_size_counts_shared_parts_at_every_use() {
+        // 2^61 numbers: counted without walking them, and stopped past the limit.
+        assert!(output_size(&doubled(60), 1 << 20) > 1 << 20);
+        // Small values: about what they take written out.
+        let small = Value::list(vec![Value::str("web"), Value::Int(80)]);
+        let size = output_size(&small, u64::MAX);
+        assert!((10..100).contains(&size), "{size}");
+        // Nesting costs indentation on every line.
+        let mut deep = Value::Int(1);
+        for _ in 0..1000 {
+            deep = Value::list(vec![deep]);
+        }
+        assert!(output_size(&deep, u64::MAX) > 1_000_000);
+        // Lines of text are indented too.
+        let text = Value::list(vec![Value::list(vec![Value::str(&"x\n".repeat(1000))])]);
+        assert!(output_size(&text, u64::MAX) > 6000);
+    }
+
+    #[test]
+    fn same_allocation_is_identity_not_equality() {
+        let a = Value::str("x");
+        assert!(a.same_allocation(&a.clone()));
+        assert!(!a.same_allocation(&Value::str("x")));
+        assert!(!Value::Int(1).same_allocation(&Value::Int(1)));
     }
 }

@@ -116,6 +116,11 @@ impl Object {
         }
     }
 
+    /// The entry at position `i`, in order.
+    pub fn entry(&self, i: usize) -> Option<(&Name, &Value)> {
+        self.entries.get(i).map(|(k, v)| (k, v))
+    }
+
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &Name> {
         self.entries.iter().map(|(k, _)| k)
     }

@@ -122,3 +122,133 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::object(obj))
     }
 }
+
+/// Deserializes a value whose size, counted as the evaluator counts the values it builds (a
+/// list element 16 bytes, an object field 48, a string its length and 16), is at most `budget`
+/// bytes. YAML's aliases can make a small text a huge value (one anchor used a thousand times
+/// is copied a thousand times), so the size is counted as the value is built, not afterwards.
+/// `Ok(None)` when the value would be larger; otherwise the value and its size.
+pub(crate) fn deserialize_bounded<'de, D: Deserializer<'de>>(
+    d: D,
+    budget: u64,
+) -> Result<Option<(Value, u64)>, D::Error> {
+    let left = std::cell::Cell::new(budget);
+    let over = std::cell::Cell::new(false);
+    let seed = Bounded {
+        left: &left,
+        over: &over,
+    };
+    match de::DeserializeSeed::deserialize(seed, d) {
+        Ok(v) => Ok(Some((v, budget - left.get()))),
+        Err(_) if over.get() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Bounded<'a> {
+    left: &'a std::cell::Cell<u64>,
+    over: &'a std::cell::Cell<bool>,
+}
+
+impl Bounded<'_> {
+    fn take<E: de::Error>(&self, bytes: u64) -> Result<(), E> {
+        match self.left.get().checked_sub(bytes) {
+            Some(rest) => {
+                self.left.set(rest);
+                Ok(())
+            }
+            None => {
+                self.over.set(true);
+                Err(E::custom("the value is too large"))
+            }
+        }
+    }
+}
+
+impl<'de> de::DeserializeSeed<'de> for Bounded<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Bounded<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::Int(i))
+    }
+
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
+        ValueVisitor.visit_u64(u)
+    }
+
+    fn visit_f64<E>(self, x: f64) -> Result<Value, E> {
+        Ok(Value::Float(x))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        self.take(s.len() as u64 + 16)?;
+        Ok(Value::str(s))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
+        self.take(s.len() as u64 + 16)?;
+        Ok(Value::from(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        loop {
+            self.take(16)?;
+            match seq.next_element_seed(self)? {
+                Some(v) => items.push(v),
+                None => break,
+            }
+        }
+        Ok(Value::list(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut obj = Object::default();
+        loop {
+            self.take(48)?;
+            let Some(k) = map.next_key_seed(self)? else {
+                break;
+            };
+            let key: Arc<str> = match k {
+                Value::Str(s) => s,
+                Value::Null => Arc::from("null"),
+                Value::Bool(b) => Arc::from(b.to_string()),
+                Value::Int(i) => Arc::from(i.to_string()),
+                Value::Float(x) => Arc::from(crate::export::format_float(x)),
+                _ => return Err(de::Error::custom("object keys must be scalars")),
+            };
+            let v = map.next_value_seed(self)?;
+            obj.insert(key, v);
+        }
+        Ok(Value::object(obj))
+    }
+}

@@ -44,7 +44,29 @@ pub fn header_params(src: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Evaluates a corpus file with the parameters of its header.
+/// Evaluation limits from a `// limits: steps=10000 memory=1048576` header line (the
+/// defaults for what it leaves out); `None` without one.
+pub fn header_limits(src: &str) -> Option<cairn::eval::Limits> {
+    let line = src
+        .lines()
+        .take_while(|l| l.starts_with("//"))
+        .find_map(|l| l.strip_prefix("// limits:"))?;
+    let mut limits = cairn::eval::Limits::default();
+    for (k, v) in line.split_whitespace().filter_map(|kv| kv.split_once('=')) {
+        let n: u64 = v
+            .replace('_', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("bad number in `// limits:` header: {v}"));
+        match k {
+            "steps" => limits.max_steps = n,
+            "memory" => limits.max_memory = n,
+            other => panic!("unknown limit `{other}` in `// limits:` header"),
+        }
+    }
+    Some(limits)
+}
+
+/// Evaluates a corpus file with the parameters (and limits) of its header.
 pub fn evaluate(path: &Path) -> (Engine, Outcome) {
     let src = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let name = path
@@ -54,6 +76,9 @@ pub fn evaluate(path: &Path) -> (Engine, Outcome) {
     let mut engine = Engine::new();
     for (k, v) in header_params(&src) {
         engine.param_text(k, v);
+    }
+    if let Some(limits) = header_limits(&src) {
+        engine.limits(limits);
     }
     let out = engine.evaluate_str(&name, &src);
     (engine, out)

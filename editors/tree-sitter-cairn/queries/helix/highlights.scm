@@ -111,9 +111,9 @@
   function: (identifier) @function.builtin
   (#any-of? @function.builtin
     "base64_decode" "base64_encode" "contains" "ends_with" "flatten" "format" "from_json"
-    "from_yaml" "join" "keys" "len" "lower" "max" "merge" "min" "range" "replace" "sha256" "sort"
-    "sort_by" "split" "starts_with" "sum" "to_float" "to_int" "to_json" "to_string" "to_yaml"
-    "trim" "type_of" "unique" "upper" "values" "zip"))
+    "from_yaml" "join" "keys" "len" "lower" "max" "merge" "min" "range" "replace" "sha256" "slice"
+    "sort" "sort_by" "split" "starts_with" "sum" "to_float" "to_int" "to_json" "to_string"
+    "to_yaml" "trim" "type_of" "unique" "unique_by" "upper" "values" "zip"))
 
 ; Types: `k8s.Deployment` is a namespace and a type.
 
