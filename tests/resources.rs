@@ -338,9 +338,9 @@ fn a_saved_plan_outside_the_project_is_applied_in_its_project() {
     assert!(text(&o).contains("which is not here"), "{}", text(&o));
 }
 
-#[test]
-fn an_interrupted_create_is_reported_as_adopted() {
-    let dir = project("adopted");
+/// A project with one file resource `a`, applied; and the path of its state file.
+fn applied_one_file(name: &str) -> (PathBuf, PathBuf) {
+    let dir = project(name);
     write(
         &dir,
         "main.cairn",
@@ -348,17 +348,30 @@ fn an_interrupted_create_is_reported_as_adopted() {
     );
     let o = cairn(&dir, &["apply", "main.cairn"]);
     assert!(o.status.success(), "{}", text(&o));
+    let path = dir.join(".cairn/state.json");
+    (dir, path)
+}
+
+/// Changes the state file by hand, as a crash or a person might leave it.
+fn edit_state(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default()).expect("json");
+    edit(&mut state);
+    std::fs::write(path, serde_json::to_string(&state).expect("json")).expect("w");
+}
+
+#[test]
+fn an_interrupted_create_is_reported_as_adopted() {
+    let (dir, path) = applied_one_file("adopted");
     // As a run killed between its create and its save leaves it: the file made, the
     // resource pending.
-    let path = dir.join(".cairn/state.json");
-    let mut state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default()).expect("json");
-    let a = &mut state["resources"]["a"];
-    a["status"] = "pending".into();
-    a["operation"] = "create".into();
-    a["started"] = "2026-01-01T00:00:00Z".into();
-    a["outputs"] = serde_json::Value::Null;
-    std::fs::write(&path, serde_json::to_string(&state).expect("json")).expect("w");
+    edit_state(&path, |state| {
+        let a = &mut state["resources"]["a"];
+        a["status"] = "pending".into();
+        a["operation"] = "create".into();
+        a["started"] = "2026-01-01T00:00:00Z".into();
+        a["outputs"] = serde_json::Value::Null;
+    });
     let o = cairn(&dir, &["apply", "main.cairn"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("a: adopted"), "{}", text(&o));
@@ -370,20 +383,9 @@ fn an_interrupted_create_is_reported_as_adopted() {
 
 #[test]
 fn a_state_at_the_last_serial_is_never_saved_again() {
-    let dir = project("last-serial");
-    write(
-        &dir,
-        "main.cairn",
-        "resource a: file.File { path: \"a.txt\", content: \"1\" }\n",
-    );
-    let o = cairn(&dir, &["apply", "main.cairn"]);
-    assert!(o.status.success(), "{}", text(&o));
+    let (dir, path) = applied_one_file("last-serial");
     // Push the serial to the end of the range by hand.
-    let path = dir.join(".cairn/state.json");
-    let mut state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default()).expect("json");
-    state["serial"] = serde_json::json!(u64::MAX);
-    std::fs::write(&path, serde_json::to_string(&state).expect("json")).expect("w");
+    edit_state(&path, |state| state["serial"] = serde_json::json!(u64::MAX));
     write(
         &dir,
         "main.cairn",
