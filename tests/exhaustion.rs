@@ -246,6 +246,22 @@ fn yaml_aliases_are_counted_as_they_are_read() {
 }
 
 #[test]
+fn type_aliases_that_double_are_refused() {
+    // Each alias uses the one before twice: written out, the 40th has 2^40 parts.
+    let mut src = String::from("type T0 = Int\n");
+    for i in 1..=40 {
+        src.push_str(&format!(
+            "type T{i} = [T{}] | {{String: T{}}}\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    src.push_str("let data: T40 = []\nout: data\n");
+    let at = ends_in(&src, None, "E0154");
+    assert_eq!(at, "T12");
+}
+
+#[test]
 fn long_names_get_no_suggestion() {
     // A 30,000-character name misspelled: the edit distance once took 7 GB.
     let name = "a".repeat(30_000);
