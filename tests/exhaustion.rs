@@ -246,6 +246,38 @@ fn yaml_aliases_are_counted_as_they_are_read() {
 }
 
 #[test]
+fn a_resource_referring_to_many_instances_is_linear() {
+    // Each reference was searched for among those recorded before: quadratic, over a minute.
+    let src = "for i in range(50000) {\n  resource r[i]: app.Thing { index: i }\n}\n\
+               resource all: app.Index { items: [for i in range(50000): r[i].index] }\n";
+    let (engine, out, took) = run(src, None);
+    assert!(
+        out.diagnostics.is_empty(),
+        "{}",
+        crate::common::render_diagnostics(&engine, &out)
+    );
+    assert!(took < REASONABLE, "took {took:?}");
+    let all = out.resources.iter().find(|r| &*r.name == "all");
+    assert_eq!(all.map(|r| r.deps.len()), Some(50_000));
+}
+
+#[test]
+fn type_aliases_that_double_are_refused() {
+    // Each alias uses the one before twice: written out, the 40th has 2^40 parts.
+    let mut src = String::from("type T0 = Int\n");
+    for i in 1..=40 {
+        src.push_str(&format!(
+            "type T{i} = [T{}] | {{String: T{}}}\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    src.push_str("let data: T40 = []\nout: data\n");
+    let at = ends_in(&src, None, "E0154");
+    assert_eq!(at, "T12");
+}
+
+#[test]
 fn long_names_get_no_suggestion() {
     // A 30,000-character name misspelled: the edit distance once took 7 GB.
     let name = "a".repeat(30_000);

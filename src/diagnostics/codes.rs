@@ -127,6 +127,8 @@ codes! {
         "The program's output, written out as YAML or JSON, would pass the memory budget (256 MiB by default). A value used twice is written twice, so a structure shared and doubled 30 times is small in memory but a billion elements in the output. The budget is raised with `--max-memory` (or `Engine::limits`).";
     SOURCE_TOO_LARGE = "E0153", "source file too large",
         "A source file is larger than 16 MiB. Cairn programs are written by people; a file this large (or an endless one, such as a device) is refused before it is read further.";
+    TYPE_TOO_LARGE = "E0154", "type too large",
+        "A type alias, written out with the aliases it uses, has more than 10,000 parts. Aliases are written out wherever they are used, so an alias that uses the one before it twice (`type T2 = [T1] | {String: T1}`) doubles at every step. Declare a schema instead: a schema is used by name, not written out.";
     NOT_EXPORTABLE = "E0200", "value cannot be exported",
         "Functions cannot be written to YAML or JSON, and JSON has no NaN or infinity.";
     UNKNOWN_VALUE = "E0201", "value known only after apply",

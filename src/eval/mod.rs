@@ -320,7 +320,7 @@ pub(crate) struct Evaluator<'m, 's> {
     /// Keep the item outputs after `run` (to evaluate an expression against them).
     keep_items: bool,
     /// References to resources recorded while evaluating, innermost scope last (see `record`).
-    frames: Vec<Vec<Dep>>,
+    frames: Vec<Frame>,
     /// Where the frames of the item being evaluated start (an item evaluated because another
     /// referred to it does not see the referrer's frames).
     frame_base: usize,
@@ -925,7 +925,7 @@ impl<'m, 's> Evaluator<'m, 's> {
         let saved_file = std::mem::replace(&mut self.file, module.items[index].file);
         let saved_base = std::mem::replace(&mut self.frame_base, self.frames.len());
         let saved_suppress = std::mem::replace(&mut self.suppress_dep, false);
-        self.frames.push(Vec::new());
+        self.frames.push(Frame::default());
         let result = self.exec_items(
             std::slice::from_ref(&module.items[index]),
             &Env::new(),
@@ -996,21 +996,21 @@ impl<'m, 's> Evaluator<'m, 's> {
                         .get(self.frame_base..)
                         .unwrap_or_default()
                         .iter()
-                        .flatten()
+                        .flat_map(|f| f.deps.iter())
                         .cloned()
                         .collect();
-                    self.frames.push(Vec::new());
+                    self.frames.push(Frame::default());
                     let evaluated = self.resource_parts(r, &env);
                     let own = self.frames.pop().unwrap_or_default();
                     let (key, body, options, explicit) = evaluated?;
                     // What an instance takes besides its body: names, references, options.
-                    self.spend(1, RESOURCE_BYTES, r.name.span)?;
+                    let n = (own.deps.len() + outer.len() + explicit.len()) as u64;
+                    self.spend(1 + n, RESOURCE_BYTES + n * 64, r.name.span)?;
                     let mut deps = own;
                     for d in outer.into_iter().chain(explicit) {
-                        if !deps.iter().any(|x| x.id == d.id && x.key == d.key) {
-                            deps.push(d);
-                        }
+                        deps.add(d);
                     }
+                    let deps = deps.deps;
                     let instance = ResourceInstance {
                         type_path: r.ty.text.clone(),
                         name: r.name.name.clone(),
@@ -1042,7 +1042,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                     for bound in self.bindings(&f.pattern, &iter, f.iter.span, &env)? {
                         // Each iteration's references count for its own resources only.
                         let mark = self.frames.len();
-                        self.frames.push(Vec::new());
+                        self.frames.push(Frame::default());
                         let r = match &f.filter {
                             Some(filter) => match self.condition(filter, &bound) {
                                 Ok(true) => self.exec_items(&f.items, &bound, true, index),
@@ -1058,13 +1058,13 @@ impl<'m, 's> Evaluator<'m, 's> {
                 ItemKind::If(i) => {
                     if self.condition(&i.cond, &env)? {
                         let mark = self.frames.len();
-                        self.frames.push(Vec::new());
+                        self.frames.push(Frame::default());
                         let r = self.exec_items(&i.then, &env, true, index);
                         self.frames.truncate(mark);
                         r?;
                     } else if let Some(o) = &i.otherwise {
                         let mark = self.frames.len();
-                        self.frames.push(Vec::new());
+                        self.frames.push(Frame::default());
                         let r = self.exec_items(o, &env, true, index);
                         self.frames.truncate(mark);
                         r?;
@@ -1148,9 +1148,9 @@ impl<'m, 's> Evaluator<'m, 's> {
             match &*name.name {
                 "depends_on" => {
                     // What the expression refers to is what the resource depends on.
-                    self.frames.push(Vec::new());
+                    self.frames.push(Frame::default());
                     let v = self.eval(e, env);
-                    let named = self.frames.pop().unwrap_or_default();
+                    let named = self.frames.pop().unwrap_or_default().deps;
                     v?;
                     explicit.extend(named.into_iter().map(|d| Dep {
                         explicit: true,
@@ -1284,22 +1284,25 @@ impl<'m, 's> Evaluator<'m, 's> {
 
     /// Records a reference to a resource in the innermost frame.
     fn record(&mut self, dep: Dep) {
-        if let Some(top) = self.frames.last_mut()
-            && !top.iter().any(|d| d.id == dep.id && d.key == dep.key)
-        {
-            top.push(dep);
+        if let Some(top) = self.frames.last_mut() {
+            top.add(dep);
         }
     }
 
-    /// Adds the references a global made to the innermost frame.
-    fn record_global(&mut self, g: usize) {
+    /// Adds the references a global made to the innermost frame (a step for each: a global
+    /// that refers to many resources, used in many places, is work).
+    fn record_global(&mut self, g: usize, span: Span) -> R<()> {
         if let Some(deps) = self.global_deps.get(&g)
             && !deps.is_empty()
+            && !self.frames.is_empty()
         {
-            for d in deps.clone() {
+            let deps = deps.clone();
+            self.spend(deps.len() as u64, 0, span)?;
+            for d in deps {
                 self.record(d);
             }
         }
+        Ok(())
     }
 
     /// The value of global definition `g`, referenced at `span`.
@@ -1315,7 +1318,7 @@ impl<'m, 's> Evaluator<'m, 's> {
                 });
             }
         } else if matches!(self.slots[g], Slot::Done(_)) {
-            self.record_global(g);
+            self.record_global(g, span)?;
         }
         match &self.slots[g] {
             Slot::Done(v) => return Ok(v.clone()),
@@ -1327,9 +1330,9 @@ impl<'m, 's> Evaluator<'m, 's> {
         self.computing.push(g);
         let saved_file = std::mem::replace(&mut self.file, self.defs[g].file);
         let saved_suppress = std::mem::replace(&mut self.suppress_dep, false);
-        self.frames.push(Vec::new());
+        self.frames.push(Frame::default());
         let result = self.compute_global(g, span);
-        let deps = self.frames.pop().unwrap_or_default();
+        let deps = self.frames.pop().unwrap_or_default().deps;
         self.suppress_dep = saved_suppress;
         self.file = saved_file;
         self.computing.pop();
@@ -2619,6 +2622,38 @@ impl<'m, 's> Evaluator<'m, 's> {
 
     pub(crate) fn file(&self) -> FileId {
         self.file
+    }
+}
+
+/// The references to resources recorded in one scope (see `Evaluator::record`), each once.
+#[derive(Default)]
+struct Frame {
+    deps: Vec<Dep>,
+    /// The `(id, key)` of every reference, once there are many (so that recording stays
+    /// linear when a resource refers to thousands of instances).
+    index: rustc_hash::FxHashSet<(Name, Option<Name>)>,
+}
+
+impl Frame {
+    /// How many references are searched one by one before an index is built.
+    const SCAN: usize = 16;
+
+    fn add(&mut self, dep: Dep) {
+        if self.deps.len() < Self::SCAN {
+            if self.deps.iter().any(|d| d.id == dep.id && d.key == dep.key) {
+                return;
+            }
+        } else {
+            if self.index.is_empty() {
+                for d in &self.deps {
+                    self.index.insert((d.id.clone(), d.key.clone()));
+                }
+            }
+            if !self.index.insert((dep.id.clone(), dep.key.clone())) {
+                return;
+            }
+        }
+        self.deps.push(dep);
     }
 }
 

@@ -25,6 +25,8 @@ use crate::value::Value;
 pub const MAX_TYPE_NODES: usize = 512;
 /// The most levels a type inferred by the checker nests (see [`Ty::bounded`]).
 pub const MAX_TYPE_DEPTH: usize = 32;
+/// The most nodes a declared type has with its aliases written out (E0154).
+pub const MAX_ALIAS_NODES: usize = 10_000;
 
 /// A type.
 #[derive(Clone, Debug)]
@@ -196,6 +198,26 @@ impl Ty {
         }
         let mut left = MAX_TYPE_NODES;
         self.truncate(&mut left, 0)
+    }
+
+    /// Whether the type, written out as a tree, has at most `max` nodes (counted only that far:
+    /// parts shared through `Arc` are counted at every use).
+    pub fn has_at_most(&self, max: usize) -> bool {
+        fn count(t: &Ty, left: &mut usize) -> bool {
+            if *left == 0 {
+                return false;
+            }
+            *left -= 1;
+            match t {
+                Ty::List(t) | Ty::Map(t) | Ty::Refined(t, _) => count(t, left),
+                Ty::Record(fields) => fields.iter().all(|(_, t)| count(t, left)),
+                Ty::Union(ms) => ms.iter().all(|m| count(m, left)),
+                Ty::Fn(ps, r) => ps.iter().all(|p| count(p, left)) && count(r, left),
+                _ => true,
+            }
+        }
+        let mut left = max;
+        count(self, &mut left)
     }
 
     /// Whether the type has at most `left` nodes other than `Any` (counting them off), none

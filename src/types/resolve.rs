@@ -28,6 +28,10 @@ struct Resolver<'m> {
     table: TypeTable,
     /// Aliases being resolved (to find cycles).
     resolving: Vec<Name>,
+    /// Aliases too large to write out (E0154), and whether the alias being resolved used one
+    /// (it is then too large too, and not reported again).
+    too_large: rustc_hash::FxHashSet<Name>,
+    used_too_large: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -62,6 +66,8 @@ impl<'m> Types<'m> {
             schemas: FxHashMap::default(),
             table: TypeTable::default(),
             resolving: Vec::new(),
+            too_large: Default::default(),
+            used_too_large: false,
             diagnostics: Vec::new(),
         };
         for item in &module.items {
@@ -161,6 +167,7 @@ impl<'m> Types<'m> {
 impl<'m> Resolver<'m> {
     fn alias(&mut self, name: &Name) -> Ty {
         if let Some(t) = self.table.aliases.get(name) {
+            self.used_too_large |= self.too_large.contains(name);
             return t.clone();
         }
         let Some((alias, file)) = self.aliases.get(name).copied() else {
@@ -177,9 +184,33 @@ impl<'m> Resolver<'m> {
         }
         self.resolving.push(name.clone());
         let saved = std::mem::replace(&mut self.file, file);
-        let t = self.resolve(&alias.ty);
+        let used_before = std::mem::replace(&mut self.used_too_large, false);
+        let mut t = self.resolve(&alias.ty);
         self.file = saved;
         self.resolving.pop();
+        // Aliases are written out where they are used: one that uses the one before twice
+        // doubles at every step. Past the limit, it is an error, reported once: it is `Any`
+        // from here on, and so is every alias built on it.
+        if self.used_too_large {
+            self.too_large.insert(name.clone());
+            t = Ty::Any;
+        } else if !t.has_at_most(super::MAX_ALIAS_NODES) {
+            self.too_large.insert(name.clone());
+            self.used_too_large = true;
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::TYPE_TOO_LARGE,
+                    format!(
+                        "type `{name}` is too large: written out, it has more than {} parts",
+                        crate::eval::thousands(super::MAX_ALIAS_NODES as u64)
+                    ),
+                )
+                .at(file, alias.name.span, "this alias grows too large")
+                .with_help("aliases are written out where they are used; declare a schema, which is used by name, for large or repeated structure"),
+            );
+            t = Ty::Any;
+        }
+        self.used_too_large |= used_before;
         self.table.aliases.insert(name.clone(), t.clone());
         t
     }
