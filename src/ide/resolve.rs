@@ -654,11 +654,14 @@ impl Analysis {
         {
             return Some(l);
         }
+        if let Some((_, decl)) = self.field_use_at(offset) {
+            return Some(decl);
+        }
         if let Some((schema, field)) = self.field_at(offset) {
             let s = self.types.schema(&schema)?;
             let f = s.field(&field)?;
             return Some(Location {
-                file: self.key(s.file),
+                file: self.key(f.file),
                 span: f.span,
             });
         }
@@ -685,8 +688,8 @@ impl Analysis {
         })
     }
 
-    /// Every use of what the name at `offset` refers to in this document (with the definition
-    /// when it is here too).
+    /// Every use in this document of what is declared at `target` (with the declaration when
+    /// it is here too): names, and for a schema field the keys and member names that name it.
     pub fn references_here(&self, target: &Location) -> Vec<Span> {
         let mut out: Vec<Span> = self
             .names()
@@ -694,6 +697,12 @@ impl Analysis {
             .filter(|r| self.target_location(&r.target).as_ref() == Some(target))
             .map(|r| r.span)
             .collect();
+        out.extend(
+            self.field_uses()
+                .into_iter()
+                .filter(|(_, decl)| decl == target)
+                .map(|(span, _)| span),
+        );
         out.sort_by_key(|s| (s.start, s.end));
         out.dedup();
         out
