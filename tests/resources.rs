@@ -329,7 +329,7 @@ fn a_saved_plan_outside_the_project_is_applied_in_its_project() {
     assert!(dir.join(".cairn/state.json").exists());
     assert!(!elsewhere.join(".cairn").exists() && !elsewhere.join("a.txt").exists());
     // A plan for a project that is not here is refused.
-    let moved = std::fs::read_to_string(&elsewhere.join("plan.json"))
+    let moved = std::fs::read_to_string(elsewhere.join("plan.json"))
         .unwrap_or_default()
         .replace(&*dir.to_string_lossy(), "/nonexistent/project");
     write(&elsewhere, "moved.json", &moved);
