@@ -15,7 +15,8 @@ use crate::types::SchemaTy;
 
 impl Analysis {
     /// Every key and member name of the document that names a schema field, with where the
-    /// field is declared; sorted by position, each once.
+    /// field is declared; sorted by position, each once (a key the checker saw twice is one
+    /// use).
     pub(crate) fn field_uses(&self) -> Vec<(Span, Location)> {
         let mut out: Vec<(Span, Location)> = self
             .probe
@@ -32,8 +33,8 @@ impl Analysis {
                 )
             })
             .collect();
-        out.sort_by(|a, b| (a.0.start, a.0.end).cmp(&(b.0.start, b.0.end)));
-        out.dedup_by(|a, b| a.0 == b.0);
+        out.sort_by(|a, b| (a.0.start, a.0.end, &a.1).cmp(&(b.0.start, b.0.end, &b.1)));
+        out.dedup();
         out
     }
 
