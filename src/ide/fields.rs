@@ -326,13 +326,13 @@ let list: [App] = [{ ⟦replicas⟧: 10 }, { name: "b" }]
     #[test]
     fn an_inherited_field_is_its_parents() {
         let lib = "schema Base {\n  replicas: Int = 1\n}\n";
-        let main = "import \"./lib.cairn\"\n\nschema App extends lib.Base {\n  size: Int = 1\n}\nlet a: App = { repl‸icas: 2 }\n";
+        let main = "import \"./lib.cairn\"\n\nschema App extends lib.Base {\n  size: Int = 1\n  check replicas >= size\n}\nlet a: App = { repl‸icas: 2 }\n";
         let out = references(&[("lib.cairn", lib), ("main.cairn", main)]);
         assert_eq!(
             out,
             vec![
                 "schema Base {\n  ⟦replicas⟧: Int = 1\n}\n".to_string(),
-                "import \"./lib.cairn\"\n\nschema App extends lib.Base {\n  size: Int = 1\n}\nlet a: App = { ⟦replicas⟧: 2 }\n".to_string(),
+                "import \"./lib.cairn\"\n\nschema App extends lib.Base {\n  size: Int = 1\n  check ⟦replicas⟧ >= size\n}\nlet a: App = { ⟦replicas⟧: 2 }\n".to_string(),
             ]
         );
         let (ws, path, offset) = workspace(&[("lib.cairn", lib), ("main.cairn", main)]);

@@ -3,8 +3,8 @@
 //! A small scope walk over the document's items: top-level definitions of every module
 //! (`let`, `param`, `fn`, `type`, `schema`, resources, import aliases), the locals a block,
 //! function, `let` expression, comprehension or object introduces, members of imported modules
-//! (`k8s.deployment`, `k8s.Deployment`), schema fields inside their schema's checks and
-//! defaults, and the builtins. The type checker answers what a name's *type* is; this answers
+//! (`k8s.deployment`, `k8s.Deployment`), schema fields (inherited ones too) inside their
+//! schema's checks and defaults, and the builtins. The type checker answers what a name's *type* is; this answers
 //! *where* it is declared, which the checker does not keep. Definition, references, rename and
 //! semantic tokens are built on it.
 
@@ -322,6 +322,21 @@ impl Walker<'_> {
                     self.type_path(file, e);
                 }
                 let mark = self.scope.len();
+                // Inherited fields are named in checks and defaults too (its own, bound after
+                // them, come first).
+                if !s.extends.is_empty()
+                    && let Some(resolved) = self
+                        .an
+                        .types
+                        .schemas
+                        .values()
+                        .find(|t| t.file == file && t.span == s.name.span)
+                {
+                    for f in &resolved.fields {
+                        self.scope
+                            .push((f.name.clone(), f.file, f.span, DefKind::Field));
+                    }
+                }
                 for m in &s.members {
                     if let SchemaMember::Field(f) = m
                         && let Some(n) = f.name.as_static()
