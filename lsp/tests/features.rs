@@ -274,6 +274,91 @@ async fn references_and_rename_across_the_workspace() {
     insta::assert_snapshot!(out);
 }
 
+const APP: &str = r#"/// One deployed app.
+schema App {
+  replicas: Int = 1
+  name: String
+  check replicas > 0, "at least one replica"
+}
+
+/// Another schema with a field of the same name.
+schema Db {
+  replicas: Int = 1
+}
+"#;
+
+const OTHER: &str =
+    "import \"./app.cairn\" as a\n\nlet apps: [a.App] = [{ name: \"one\", replicas: 2 }]\n";
+
+#[tokio::test]
+async fn rename_a_schema_field_across_files() {
+    // The module and another file that imports it are in the workspace, not open.
+    let mut s = Server::start_with(
+        "rename-field",
+        &[("app.cairn", APP), ("other.cairn", OTHER)],
+    )
+    .await;
+    let lib = s.root.0.join("app.cairn");
+    let other = s.root.0.join("other.cairn");
+    let (main, clean, pos) = s
+        .open(
+            "main.cairn",
+            "import \"./app.cairn\"\n\nlet web: app.App = { name: \"web\", repli‸cas: 3 }\nresource api: app.App { name: \"api\", \"replicas\": 2 }\nlet db: app.Db = { replicas: 1 }\nlet plain = { replicas: 5 }\nfn scaled(a: app.App) -> Int = a.replicas * 2\nx: scaled({ name: \"x\", replicas: 4 })\n",
+        )
+        .await;
+    let prepared = s.at("textDocument/prepareRename", &main, &pos).await;
+    let edit = s
+        .request(
+            "textDocument/rename",
+            json!({ "textDocument": { "uri": uri(&main) }, "position": pos, "newName": "count" }),
+        )
+        .await;
+    let mut out = render(&clean, Some(&pos), &[(prepared, "prepared".into())]);
+    out.push_str("---\n");
+    for (p, text) in [
+        (&main, clean.clone()),
+        (&lib, APP.to_string()),
+        (&other, OTHER.to_string()),
+    ] {
+        let ranges: Vec<(Value, String)> = edit["changes"][uri(p)]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                (
+                    e["range"].clone(),
+                    e["newText"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        out.push_str(&render(&text, None, &ranges));
+        out.push_str("---\n");
+    }
+    let files = edit["changes"].as_object().map_or(0, |c| c.len());
+    out.push_str(&format!("files changed: {files}\n"));
+    let taken = s
+        .request(
+            "textDocument/rename",
+            json!({ "textDocument": { "uri": uri(&main) }, "position": pos, "newName": "name" }),
+        )
+        .await;
+    out.push_str(&format!(
+        "rename to another field's name: {}\n",
+        taken["error"]["message"]
+    ));
+    let bad = s
+        .request(
+            "textDocument/rename",
+            json!({ "textDocument": { "uri": uri(&main) }, "position": pos, "newName": "re-plicas" }),
+        )
+        .await;
+    out.push_str(&format!(
+        "rename to a key that is no name: {}",
+        bad["error"]["message"]
+    ));
+    insta::assert_snapshot!(out);
+}
+
 #[tokio::test]
 async fn diagnostics_are_published_after_changes() {
     let mut s = Server::start("diagnostics").await;

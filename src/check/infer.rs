@@ -354,7 +354,10 @@ impl<'m> Checker<'m> {
                     return Ty::Any;
                 };
                 match schema.field(&name.name) {
-                    Some(f) => f.ty.clone(),
+                    Some(f) => {
+                        self.observe_field(name.span, &schema, f);
+                        f.ty.clone()
+                    }
                     None if optional => Ty::Null,
                     None => {
                         let keys: Vec<&str> = schema.fields.iter().map(|f| &*f.name).collect();

@@ -17,7 +17,7 @@ use crate::diagnostics::{Diagnostic, codes, did_you_mean};
 use crate::modules::{Program, UnitId};
 use crate::source::FileId;
 use crate::syntax::ast::*;
-use crate::types::{SchemaTy, Ty, Types, check_refinement};
+use crate::types::{FieldTy, SchemaTy, Ty, Types, check_refinement};
 use crate::value::Value;
 
 /// What checking a module found.
@@ -56,6 +56,21 @@ pub struct Probe {
     /// `let`s without a type and functions without a result type, by the span of their name,
     /// with the type inferred for them (in every file).
     pub inferred: Vec<(FileId, Span, Ty)>,
+    /// Every key and member name of the probed file that names a schema field, wherever the
+    /// offset is, in the order they were checked (a name checked twice is here twice).
+    pub fields: Vec<FieldUse>,
+}
+
+/// A key of an object checked against a schema (`{ replicas: 3 }` as an `App`, each key of a
+/// dotted path), or a field read from a value of a schema type (`a.replicas`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldUse {
+    /// The key (with its quotes, if it has them) or the member name.
+    pub span: Span,
+    /// The schema it is a field of, by its name in the program's table.
+    pub schema: Name,
+    /// Where the field is declared: its file and the span of its name.
+    pub decl: (FileId, Span),
 }
 
 /// One expression around the probed position.
@@ -223,6 +238,20 @@ impl<'m> Checker<'m> {
                 expected: expected.cloned(),
                 inferred: inferred.cloned(),
                 scope: self.scope.clone(),
+            });
+        }
+    }
+
+    /// Records a key or member name at `span` that names `field` of `schema` (when probing
+    /// the file being checked).
+    pub(crate) fn observe_field(&mut self, span: Span, schema: &SchemaTy, field: &FieldTy) {
+        if let Some(p) = &mut self.probe
+            && p.file == self.file
+        {
+            p.fields.push(FieldUse {
+                span,
+                schema: schema.name.clone(),
+                decl: (field.file, field.span),
             });
         }
     }
@@ -1015,6 +1044,7 @@ impl<'m> Checker<'m> {
                     };
                     match schema.field(&key) {
                         Some(field) => {
+                            self.observe_field(first.span, schema, field);
                             state.seen.push(key.clone());
                             let (ty, span) = (field.ty.clone(), field.span);
                             let len = self.push_path(&key);
@@ -1115,6 +1145,7 @@ impl<'m> Checker<'m> {
                 };
                 match schema.field(key) {
                     Some(f) => {
+                        self.observe_field(first.span, &schema, f);
                         let (t, span) = (f.ty.clone(), f.span);
                         let len = self.push_path(key);
                         self.check_path(rest, &t, value, (schema.file, span));

@@ -13,6 +13,7 @@
 mod actions;
 mod completion;
 mod diagnostics;
+mod fields;
 mod hover;
 mod line_index;
 mod repair;

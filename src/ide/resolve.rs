@@ -3,8 +3,8 @@
 //! A small scope walk over the document's items: top-level definitions of every module
 //! (`let`, `param`, `fn`, `type`, `schema`, resources, import aliases), the locals a block,
 //! function, `let` expression, comprehension or object introduces, members of imported modules
-//! (`k8s.deployment`, `k8s.Deployment`), schema fields inside their schema's checks and
-//! defaults, and the builtins. The type checker answers what a name's *type* is; this answers
+//! (`k8s.deployment`, `k8s.Deployment`), schema fields (inherited ones too) inside their
+//! schema's checks and defaults, and the builtins. The type checker answers what a name's *type* is; this answers
 //! *where* it is declared, which the checker does not keep. Definition, references, rename and
 //! semantic tokens are built on it.
 
@@ -322,6 +322,21 @@ impl Walker<'_> {
                     self.type_path(file, e);
                 }
                 let mark = self.scope.len();
+                // Inherited fields are named in checks and defaults too (its own, bound after
+                // them, come first).
+                if !s.extends.is_empty()
+                    && let Some(resolved) = self
+                        .an
+                        .types
+                        .schemas
+                        .values()
+                        .find(|t| t.file == file && t.span == s.name.span)
+                {
+                    for f in &resolved.fields {
+                        self.scope
+                            .push((f.name.clone(), f.file, f.span, DefKind::Field));
+                    }
+                }
                 for m in &s.members {
                     if let SchemaMember::Field(f) = m
                         && let Some(n) = f.name.as_static()
@@ -654,11 +669,14 @@ impl Analysis {
         {
             return Some(l);
         }
+        if let Some((_, decl)) = self.field_use_at(offset) {
+            return Some(decl);
+        }
         if let Some((schema, field)) = self.field_at(offset) {
             let s = self.types.schema(&schema)?;
             let f = s.field(&field)?;
             return Some(Location {
-                file: self.key(s.file),
+                file: self.key(f.file),
                 span: f.span,
             });
         }
@@ -685,8 +703,8 @@ impl Analysis {
         })
     }
 
-    /// Every use of what the name at `offset` refers to in this document (with the definition
-    /// when it is here too).
+    /// Every use in this document of what is declared at `target` (with the declaration when
+    /// it is here too): names, and for a schema field the keys and member names that name it.
     pub fn references_here(&self, target: &Location) -> Vec<Span> {
         let mut out: Vec<Span> = self
             .names()
@@ -694,6 +712,12 @@ impl Analysis {
             .filter(|r| self.target_location(&r.target).as_ref() == Some(target))
             .map(|r| r.span)
             .collect();
+        out.extend(
+            self.field_uses()
+                .into_iter()
+                .filter(|(_, decl)| decl == target)
+                .map(|(span, _)| span),
+        );
         out.sort_by_key(|s| (s.start, s.end));
         out.dedup();
         out

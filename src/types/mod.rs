@@ -136,7 +136,9 @@ pub struct FieldTy {
     pub optional: bool,
     pub default: Option<Expr>,
     pub doc: Option<String>,
-    /// The field's declaration.
+    /// The file of the field's declaration (an inherited field's is its own schema's).
+    pub file: FileId,
+    /// The field's declaration: the span of its name.
     pub span: Span,
 }
 

@@ -396,6 +396,7 @@ impl<'m> Resolver<'m> {
                         optional: f.optional,
                         default: f.default.clone(),
                         doc: f.doc.as_ref().map(|d| d.text.clone()),
+                        file: self.file,
                         span: f.name.span,
                     };
                     match fields.iter_mut().find(|x| x.name == name) {
