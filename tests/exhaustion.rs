@@ -171,6 +171,20 @@ fn a_chain_of_lets_is_linear() {
 }
 
 #[test]
+fn a_block_of_many_lets_is_checked_with_an_index_and_paid_for() {
+    // 20,000 local names, each using the first: every lookup passes all the names after it.
+    let mut src = String::from("out: {\n  let a0 = 1\n");
+    for i in 1..20_000 {
+        src.push_str(&format!("  let a{i} = a0\n"));
+    }
+    src.push_str("  x: a19999\n}\n");
+    let doc = evaluates(&src, None);
+    assert_eq!(format!("{:?}", doc.get("out")), "Some({\"x\": 1})");
+    // Lookups through long scopes count against the budget.
+    ends_in(&src, limits(1_000_000, 256 * MIB), "E0150");
+}
+
+#[test]
 fn unique_and_the_list_functions_are_linear() {
     let src = "import std.lists\n\
                a: len(unique(range(100000)))\n\

@@ -228,7 +228,7 @@ impl<'m> Checker<'m> {
 
     /// The definition of the function a name refers to, if it is a top-level or local `fn`.
     fn fn_decl(&self, name: &Name) -> Option<std::sync::Arc<FnDef>> {
-        if self.scope.iter().any(|(n, _)| n == name) {
+        if self.scope.contains(name) {
             return self
                 .local_fns
                 .iter()
@@ -247,7 +247,7 @@ impl<'m> Checker<'m> {
         let ExprKind::Var(alias) = &target.kind else {
             return None;
         };
-        if self.scope.iter().any(|(n, _)| n == alias) || self.global(alias).is_some() {
+        if self.scope.contains(alias) || self.global(alias).is_some() {
             return None;
         }
         self.program.import(self.unit(), alias)
@@ -307,7 +307,7 @@ impl<'m> Checker<'m> {
     }
 
     fn is_builtin(&self, name: &Name) -> bool {
-        !self.scope.iter().any(|(n, _)| n == name)
+        !self.scope.contains(name)
             && self.global(name).is_none()
             && crate::eval::BUILTINS.iter().any(|b| b.name == &**name)
     }

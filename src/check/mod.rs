@@ -73,6 +73,60 @@ pub struct FieldUse {
     pub decl: (FileId, Span),
 }
 
+/// The local names in scope and their types, innermost last, with an index by name: a block of
+/// thousands of `let`s must not make every lookup a search through all of them.
+#[derive(Clone, Default)]
+pub(crate) struct Scope {
+    entries: Vec<(Name, Ty)>,
+    /// Where each name is in `entries`, innermost last.
+    index: FxHashMap<Name, Vec<usize>>,
+}
+
+impl Scope {
+    pub(crate) fn push(&mut self, entry: (Name, Ty)) {
+        self.index
+            .entry(entry.0.clone())
+            .or_default()
+            .push(self.entries.len());
+        self.entries.push(entry);
+    }
+
+    pub(crate) fn pop(&mut self) {
+        if let Some((name, _)) = self.entries.pop()
+            && let Some(at) = self.index.get_mut(&name)
+        {
+            at.pop();
+            if at.is_empty() {
+                self.index.remove(&name);
+            }
+        }
+    }
+
+    pub(crate) fn truncate(&mut self, len: usize) {
+        while self.entries.len() > len {
+            self.pop();
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The type of the innermost binding of `name`.
+    pub(crate) fn find(&self, name: &str) -> Option<&Ty> {
+        let at = *self.index.get(name)?.last()?;
+        self.entries.get(at).map(|(_, t)| t)
+    }
+
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, (Name, Ty)> {
+        self.entries.iter()
+    }
+}
+
 /// One expression around the probed position.
 #[derive(Clone, Debug)]
 pub struct Seen {
@@ -142,7 +196,7 @@ pub(crate) struct Checker<'m> {
     pub(crate) globals: FxHashMap<(UnitId, Name), (Global<'m>, FileId)>,
     memo: FxHashMap<(UnitId, Name), Memo>,
     /// Local names and their types, innermost last.
-    scope: Vec<(Name, Ty)>,
+    scope: Scope,
     diagnostics: Vec<Diagnostic>,
     /// Nested inference calls (function bodies are inferred on demand).
     depth: usize,
@@ -213,7 +267,7 @@ impl<'m> Checker<'m> {
             types: Types::new(program),
             globals,
             memo: FxHashMap::default(),
-            scope: Vec::new(),
+            scope: Scope::default(),
             diagnostics: Vec::new(),
             depth: 0,
             path: String::new(),
@@ -237,7 +291,7 @@ impl<'m> Checker<'m> {
                 span: e.span,
                 expected: expected.cloned(),
                 inferred: inferred.cloned(),
-                scope: self.scope.clone(),
+                scope: self.scope.entries.clone(),
             });
         }
     }
@@ -661,7 +715,7 @@ impl<'m> Checker<'m> {
     /// The type of a name; a name defined nowhere is reported (with a suggestion), wherever
     /// it is, even in code that evaluation would never reach.
     pub(crate) fn lookup(&mut self, name: &Name, span: Span) -> Ty {
-        if let Some((_, t)) = self.scope.iter().rev().find(|(n, _)| n == name) {
+        if let Some(t) = self.scope.find(name) {
             return t.clone();
         }
         let unit = self.unit();

@@ -34,14 +34,22 @@ impl Env {
     }
 
     pub fn lookup(&self, name: &str) -> Option<&Value> {
+        self.lookup_counted(name).0
+    }
+
+    /// [`Env::lookup`], and how many bindings it passed (a lookup through a long chain is
+    /// work, which the evaluator counts against its budget).
+    pub fn lookup_counted(&self, name: &str) -> (Option<&Value>, usize) {
         let mut cur = self.0.as_deref();
+        let mut passed = 0;
         while let Some(node) = cur {
             if &*node.name == name {
-                return Some(&node.value);
+                return (Some(&node.value), passed);
             }
+            passed += 1;
             cur = node.parent.0.as_deref();
         }
-        None
+        (None, passed)
     }
 
     /// Every bound name, innermost first (for did-you-mean suggestions).

@@ -1743,8 +1743,14 @@ impl<'m, 's> Evaluator<'m, 's> {
     }
 
     fn lookup(&mut self, name: &Name, span: Span, env: &Env) -> R<Value> {
-        if let Some(v) = env.lookup(name) {
-            return Ok(v.clone());
+        let (found, passed) = env.lookup_counted(name);
+        let found = found.cloned();
+        // Scopes are short; a lookup through thousands of bindings is work, and paid for.
+        if passed >= 16 {
+            self.spend(passed as u64 / 16, 0, span)?;
+        }
+        if let Some(v) = found {
+            return Ok(v);
         }
         if let Some(&g) = self.names[self.unit()].get(name) {
             return self.global(g, span);
